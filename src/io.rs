@@ -92,7 +92,7 @@ pub fn read_layer(source: &LayerSource) -> Result<SourceLayer> {
             fields.insert(field.clone(), value);
         }
         let geometry = match feature.geometry() {
-            Some(g) if !g.is_empty() => Some(
+            Some(g) if g.has_gdal_ptr() && !g.is_empty() => Some(
                 g.to_geo()
                     .map_err(|e| Error::input(&name, Some(format!("fid {fid}")), Some("geometry"), e.to_string()))?,
             ),
@@ -171,22 +171,29 @@ pub fn project(geometry: &geo::Geometry<f64>, transformer: &Transformer) -> Resu
 /// (the named EPSG code, or the UTM zone of the catalogue's centre).
 pub fn read_services(source: &LayerSource, working_epsg: Option<u32>) -> Result<(Vec<Service>, WorkingCrs)> {
     let layer = read_layer(source)?;
-    let working = layer.working_crs(working_epsg)?;
-    let transformer = layer.transformer(&working)?;
+    // With no geometry at all there is no CRS to choose; validation then
+    // reports the missing geometry of every feature.
+    let working = match layer.centre() {
+        Some(_) => Some(layer.working_crs(working_epsg)?),
+        None => None,
+    };
+    let transformer = working.as_ref().map(|w| layer.transformer(w)).transpose()?;
     let raw: Vec<RawFeature> = layer
         .features
         .iter()
         .map(|f| RawFeature {
             fid: f.fid,
             fields: f.fields.iter().filter_map(|(k, v)| v.clone().map(|v| (k.clone(), v))).collect(),
-            point: match &f.geometry {
-                Some(geo::Geometry::Point(p)) => transformer.apply([p.x(), p.y()]).map_err(|e| e.to_string()),
-                Some(other) => Err(format!("geometry is a {}, expected a point", geometry_kind(other))),
-                None => Err("missing geometry".to_string()),
+            point: match (&f.geometry, &transformer) {
+                (Some(geo::Geometry::Point(p)), Some(t)) => t.apply([p.x(), p.y()]).map_err(|e| e.to_string()),
+                (Some(geo::Geometry::Point(_)), None) => unreachable!("a point gives the layer a centre"),
+                (Some(other), _) => Err(format!("geometry is a {}, expected a point", geometry_kind(other))),
+                (None, _) => Err("missing geometry".to_string()),
             },
         })
         .collect();
-    Ok((catalogue::validate(&layer.name, &raw)?, working))
+    let services = catalogue::validate(&layer.name, &raw)?;
+    Ok((services, working.expect("valid services have points, so the layer has a centre")))
 }
 
 fn geometry_kind(geometry: &geo::Geometry<f64>) -> &'static str {
@@ -357,7 +364,11 @@ fn write_layers(path: &Path, layers: &[OutputLayer], working: &WorkingCrs) -> Re
             })
             .collect();
         layer.create_defn_fields(&definitions).map_err(gdal_error)?;
-        for (geometry, values) in &output.rows {
+        for (n, (geometry, values)) in output.rows.iter().enumerate() {
+            if values.len() != output.fields.len() {
+                let message = format!("row {n} has {} values for {} fields", values.len(), output.fields.len());
+                return Err(Error::input(&output.name, None, None, message));
+            }
             let mut feature = Feature::new(layer.defn()).map_err(gdal_error)?;
             for (i, value) in values.iter().enumerate() {
                 match value {

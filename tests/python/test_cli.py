@@ -1,0 +1,69 @@
+"""The command line: help everywhere, one clear line on bad input, no traceback."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import good_service, write_geojson
+
+CLI = [str(Path(sys.executable).with_name("capacitymetro"))]
+
+
+def run(*args):
+    return subprocess.run(CLI + [str(a) for a in args], capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("args", [[], ["validate"], ["nearest"], ["demo"]])
+def test_help_everywhere(args):
+    result = run(*args, "--help")
+    assert result.returncode == 0
+    assert result.stdout.startswith("usage: capacitymetro")
+
+
+def test_validate_ok(demo_data):
+    result = run("validate", demo_data / "services.csv")
+    assert result.returncode == 0
+    assert "45 services, all valid (working CRS EPSG:32633)" in result.stdout
+
+
+def test_bad_input_exits_non_zero_with_one_clear_line(tmp_path):
+    result = run("validate", tmp_path / "missing.gpkg")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [f"capacitymetro validate: {tmp_path / 'missing.gpkg'}: no such file"]
+    assert "Traceback" not in result.stderr
+
+
+def test_catalogue_problems_are_listed(tmp_path):
+    path = write_geojson(tmp_path / "desks.geojson", [good_service(categories="spa")])
+    result = run("validate", path)
+    assert result.returncode == 2
+    assert "layer 'desks', feature 'S1', field 'categories': unknown category 'spa'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_nearest_writes_a_geopackage(tmp_path, demo_data):
+    import sqlite3
+
+    out = tmp_path / "out" / "coverage.gpkg"
+    result = run("nearest", demo_data / "services.csv", demo_data / "town_centres.csv", "--population", "population",
+                 "--id-field", "istat_code", "--name-field", "name", "--category", "legal", "--mode", "bike",
+                 "--minutes", "20", "--out", out)
+    assert result.returncode == 0, result.stderr
+    assert "Legal help and residence permits" in result.stdout
+    with sqlite3.connect(out) as db:
+        tables = {r[0] for r in db.execute("select table_name from gpkg_contents")}
+        assert tables == {"services", "coverage", "summary"}
+        columns = [r[1] for r in db.execute("pragma table_info(coverage)")]
+        assert columns[-4:] == ["legal_nearest_id", "legal_nearest_m", "legal_nearest_min", "legal_count_20min"]
+        assert db.execute("select count(*) from coverage").fetchone()[0] == 44
+
+
+def test_unknown_field_is_one_line(tmp_path, demo_data):
+    result = run("nearest", demo_data / "services.csv", demo_data / "town_centres.csv", "--population", "pop",
+                 "--out", tmp_path / "x.gpkg")
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "layer 'town_centres', field 'pop': no such field" in result.stderr
+    assert not (tmp_path / "x.gpkg").exists()

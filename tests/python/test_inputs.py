@@ -1,0 +1,164 @@
+"""Bad input gives a clear error naming the layer, feature and field."""
+
+import math
+import shutil
+import subprocess
+
+import pytest
+
+import capacitymetro as cm
+from conftest import good_service, write_csv, write_geojson
+
+
+def problems_of(path):
+    with pytest.raises(cm.CatalogueError) as info:
+        cm.validate(path)
+    return info.value.problems, str(info.value)
+
+
+def test_demo_catalogue_is_valid(demo_data):
+    services = cm.validate(demo_data / "services.csv")
+    assert len(services) >= 40
+    covered = {c for s in services for c in s["categories"]}
+    assert covered == {c["id"] for c in cm.vocabulary()}
+
+
+@pytest.mark.parametrize(
+    "override, field, message",
+    [
+        ({"categories": "legal;spa"}, "categories", "unknown category 'spa'"),
+        ({"languages": "it;xx"}, "languages", "unknown language code 'xx'"),
+        ({"municipality_istat": "27042"}, "municipality_istat", "malformed ISTAT code '27042'"),
+        ({"opening_hours": "Mo-Fr 9 to 5"}, "opening_hours", "unparsable opening_hours 'Mo-Fr 9 to 5'"),
+        ({"name": ""}, "name", "empty name"),
+        ({"geometry": None}, "geometry", "missing geometry"),
+        ({"capacity": -3}, "capacity", "capacity '-3' is not a positive number"),
+        ({"capacity": 0}, "capacity", "capacity '0' is not a positive number"),
+    ],
+)
+def test_each_catalogue_problem_names_layer_feature_and_field(tmp_path, override, field, message):
+    path = write_geojson(tmp_path / "desks.geojson", [good_service(**override)])
+    problems, text = problems_of(path)
+    assert problems == [{"layer": "desks", "feature": "S1", "field": field, "message": problems[0]["message"]}]
+    assert message in problems[0]["message"]
+    assert f"layer 'desks', feature 'S1', field '{field}'" in text
+
+
+def test_non_point_geometry_is_reported(tmp_path):
+    path = write_geojson(tmp_path / "desks.geojson", [good_service()], geometry_type="LineString")
+    problems, _ = problems_of(path)
+    assert problems[0]["field"] == "geometry" and "LineString, expected a point" in problems[0]["message"]
+
+
+def test_all_problems_are_reported_at_once(tmp_path):
+    rows = [good_service(categories="spa"), good_service(languages="zz"), good_service(id="S2", name="")]
+    problems, text = problems_of(write_geojson(tmp_path / "desks.geojson", rows))
+    assert [(p["feature"], p["field"]) for p in problems] == [
+        ("S1", "categories"), ("S1", "id"), ("S1", "languages"), ("S2", "name")]
+    assert text.startswith("4 problem(s) in the service catalogue")
+
+
+def test_csv_catalogue_reads_lon_lat(tmp_path):
+    services = cm.validate(write_csv(tmp_path / "desks.csv", [good_service()]))
+    assert services[0]["categories"] == ["legal", "health"]
+
+
+def test_csv_without_coordinates_is_refused(tmp_path):
+    row = {k: v for k, v in good_service().items() if k not in ("lon", "lat")}
+    with pytest.raises(cm.InputError, match="layer 'desks'.*no lon/lat"):
+        cm.validate(write_csv(tmp_path / "desks.csv", [row]))
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(cm.InputError, match=r"nothere\.gpkg: no such file"):
+        cm.validate(tmp_path / "nothere.gpkg")
+
+
+def test_corrupt_file(tmp_path):
+    path = tmp_path / "broken.gpkg"
+    path.write_bytes(b"not a geopackage at all")
+    with pytest.raises(cm.InputError, match="not a readable vector data source"):
+        cm.validate(path)
+
+
+def test_empty_layer(tmp_path):
+    path = tmp_path / "empty.geojson"
+    path.write_text('{"type": "FeatureCollection", "features": []}')
+    with pytest.raises(cm.InputError, match="layer 'empty': the layer has no features"):
+        cm.validate(path)
+
+
+def test_geographic_working_crs_is_refused(demo_data):
+    with pytest.raises(cm.CrsError, match="EPSG:4326 .* is not projected"):
+        cm.validate(demo_data / "services.csv", working_epsg=4326)
+
+
+@pytest.mark.skipif(shutil.which("ogr2ogr") is None, reason="ogr2ogr (gdal-bin) is not installed")
+def test_layer_without_crs_is_refused(tmp_path):
+    source = write_geojson(tmp_path / "desks.geojson", [good_service()])
+    shapefile = tmp_path / "desks.shp"
+    subprocess.run(["ogr2ogr", "-f", "ESRI Shapefile", str(shapefile), str(source)], check=True)
+    (tmp_path / "desks.prj").unlink()
+    with pytest.raises(cm.CrsError, match="layer 'desks' has no CRS"):
+        cm.validate(shapefile)
+
+
+def test_reprojection_from_any_crs_gives_the_same_answer(tmp_path, demo_data):
+    """Monte Mario / Italy zone 1 (EPSG:3003) input, same points: same working coordinates."""
+    import pyproj
+
+    to_3003 = pyproj.Transformer.from_crs(4326, 3003, always_xy=True)
+    row = good_service()
+    x, y = to_3003.transform(row["lon"], row["lat"])
+    projected = write_geojson(tmp_path / "desks3003.geojson", [dict(row, lon=x, lat=y)], crs="urn:ogc:def:crs:EPSG::3003")
+    plain = write_geojson(tmp_path / "desks4326.geojson", [row])
+    a = cm.validate(projected, working_epsg=32633)[0]
+    b = cm.validate(plain, working_epsg=32633)[0]
+    expected = pyproj.Transformer.from_crs(4326, 32633, always_xy=True).transform(row["lon"], row["lat"])
+    assert math.isclose(a["x"], b["x"], abs_tol=0.01) and math.isclose(a["y"], b["y"], abs_tol=0.01)
+    assert math.isclose(b["x"], expected[0], abs_tol=1e-6) and math.isclose(b["y"], expected[1], abs_tol=1e-6)
+
+
+def demand_rows(**override):
+    row = {"code": "D1", "pop": 120, "lon": 12.25, "lat": 45.49}
+    row.update(override)
+    return [row]
+
+
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        ({"pop": float("nan")}, "layer 'demand', feature 'D1', field 'pop': population nan must be a finite number >= 0"),
+        ({"pop": -5}, "layer 'demand', feature 'D1', field 'pop': population -5 must be a finite number >= 0"),
+        ({"pop": "many"}, "layer 'demand', feature 'D1', field 'pop': 'many' is not a number"),
+    ],
+)
+def test_bad_population(tmp_path, demo_data, override, message):
+    demand = write_csv(tmp_path / "demand.csv", demand_rows(**override))
+    with pytest.raises(cm.InputError) as info:
+        cm.coverage(demo_data / "services.csv", demand, "pop", id_field="code")
+    assert str(info.value) == message
+    assert info.value.problem["field"] == "pop"
+
+
+def test_wrong_field_name_lists_the_fields(tmp_path, demo_data):
+    demand = write_csv(tmp_path / "demand.csv", demand_rows())
+    with pytest.raises(cm.InputError) as info:
+        cm.coverage(demo_data / "services.csv", demand, "population", id_field="code")
+    assert str(info.value) == "layer 'demand', field 'population': no such field (fields: code, pop)"
+
+
+def test_polygon_demand_uses_a_point_inside(tmp_path, demo_data):
+    """A C-shaped polygon whose centroid lies outside: the point used must be inside."""
+    from shapely.geometry import Point, shape
+
+    ring = [[12.20, 45.40], [12.30, 45.40], [12.30, 45.42], [12.22, 45.42], [12.22, 45.48], [12.30, 45.48],
+            [12.30, 45.50], [12.20, 45.50], [12.20, 45.40]]
+    geometry = {"type": "Polygon", "coordinates": [ring]}
+    demand = write_geojson(tmp_path / "zones.geojson", [{"code": "Z", "pop": 10, "geometry": geometry}])
+    result = cm.coverage(demo_data / "services.csv", demand, "pop", id_field="code", working_epsg=32633)
+    import pyproj
+
+    lon, lat = pyproj.Transformer.from_crs(32633, 4326, always_xy=True).transform(*result["demand"]["xy"][0])
+    assert shape(geometry).contains(Point(lon, lat))
+    assert not shape(geometry).contains(shape(geometry).centroid)
