@@ -6,6 +6,9 @@ use crate::error::{Error, Result};
 use crate::index::FacilityIndex;
 use crate::progress::{par_map_chunked, Progress};
 
+/// Demand units between two progress reports.
+const DEMAND_CHUNK: usize = 4096;
+
 /// Options of a coverage analysis.
 ///
 /// # Units
@@ -65,7 +68,7 @@ pub fn coverage(
         // Progress over the whole job, not per category.
         let offset = n * per_category;
         let scaled = |done: usize, _: usize| progress.report(offset + done, total);
-        let units = par_map_chunked(demand.len(), &scaled, |i| UnitCoverage {
+        let units = par_map_chunked(demand.len(), DEMAND_CHUNK, &scaled, |i| UnitCoverage {
             nearest: model.nearest(demand[i], services, Some(category)),
             count_within: model.within(demand[i], services, Some(category), options.count_within_s).len() as u32,
         })?;

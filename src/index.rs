@@ -12,6 +12,39 @@ use rstar::RTree;
 
 type Entry = GeomWithData<[f64; 2], u32>;
 
+/// Queries answered in sequence by one thread, each hinting the next.
+const RUN: usize = 512;
+
+/// Queries between two progress reports: cheap queries, so many of them.
+const QUERY_CHUNK: usize = 65_536;
+
+/// Query indices sorted along a Z-order (Morton) curve over their bounding box.
+fn z_order(queries: &[[f64; 2]]) -> Vec<u32> {
+    let (min, max) = queries.iter().fold(([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]), |(lo, hi), q| {
+        ([lo[0].min(q[0]), lo[1].min(q[1])], [hi[0].max(q[0]), hi[1].max(q[1])])
+    });
+    let scale = |v: f64, axis: usize| {
+        let span = max[axis] - min[axis];
+        if span > 0.0 && v.is_finite() { ((v - min[axis]) / span * 65_535.0) as u64 } else { 0 }
+    };
+    let mut keys: Vec<(u64, u32)> = queries
+        .par_iter()
+        .enumerate()
+        .map(|(i, q)| (spread_bits(scale(q[0], 0)) | spread_bits(scale(q[1], 1)) << 1, i as u32))
+        .collect();
+    keys.par_sort_unstable();
+    keys.into_iter().map(|(_, i)| i).collect()
+}
+
+/// Spreads the low 16 bits of `v` to the even bits of the result.
+fn spread_bits(v: u64) -> u64 {
+    let mut x = v & 0xFFFF;
+    x = (x | (x << 8)) & 0x00FF_00FF;
+    x = (x | (x << 4)) & 0x0F0F_0F0F;
+    x = (x | (x << 2)) & 0x3333_3333;
+    (x | (x << 1)) & 0x5555_5555
+}
+
 /// A service found by a query.
 ///
 /// # Units
@@ -122,6 +155,9 @@ impl FacilityIndex {
 
     /// k-nearest for many queries in parallel: `k` columns per query, rows
     /// padded with service `-1` and distance `inf` when fewer exist.
+    ///
+    /// Queries run in Z-order, so neighbouring queries share tree nodes in
+    /// cache, and each query's answer bounds the next one's search radius.
     pub fn k_nearest_many(
         &self,
         queries: &[[f64; 2]],
@@ -131,32 +167,75 @@ impl FacilityIndex {
     ) -> Result<(Vec<i64>, Vec<f64>)> {
         let mut services = vec![-1i64; queries.len() * k];
         let mut distances = vec![f64::INFINITY; queries.len() * k];
-        if k == 0 {
-            return Ok((services, distances));
-        }
-        for_each_chunk(queries.len(), progress, |range| {
-            let rows = range.start * k..range.end * k;
-            services[rows.clone()]
-                .par_chunks_mut(k)
-                .zip(distances[rows].par_chunks_mut(k))
-                .zip(&queries[range])
-                .for_each(|((row_services, row_distances), query)| {
-                    if k == 1 {
-                        if let Some(f) = self.nearest(*query, category) {
-                            row_services[0] = f.service as i64;
-                            row_distances[0] = f.distance_m;
-                        }
-                        return;
-                    }
-                    let tree = self.tree(category).into_iter();
-                    let nearest = tree.flat_map(|t| t.nearest_neighbor_iter_with_distance_2(query)).take(k);
-                    for (j, (entry, distance_2)) in nearest.enumerate() {
-                        row_services[j] = entry.data as i64;
-                        row_distances[j] = distance_2.sqrt();
-                    }
-                });
+        let tree = match self.tree(category) {
+            Some(tree) if tree.size() > 0 && k > 0 => tree,
+            _ => return Ok((services, distances)),
+        };
+        let order = z_order(queries);
+        // Gathered once in Z-order: the search loop then reads them in sequence.
+        let sorted: Vec<[f64; 2]> = order.par_iter().map(|&i| queries[i as usize]).collect();
+        let per_query = k.min(tree.size());
+        let mut answers: Vec<Found> = Vec::with_capacity(queries.len() * per_query);
+        for_each_chunk(queries.len(), QUERY_CHUNK, progress, |range| {
+            let runs: Vec<Vec<Found>> =
+                sorted[range].par_chunks(RUN).map(|run| self.k_nearest_run(tree, run, k)).collect();
+            answers.extend(runs.into_iter().flatten());
         })?;
+        // Back to input order, as a parallel gather.
+        let mut rank = vec![0u32; queries.len()];
+        for (position, &query) in order.iter().enumerate() {
+            rank[query as usize] = position as u32;
+        }
+        services.par_chunks_mut(k).zip(distances.par_chunks_mut(k)).zip(&rank).for_each(|((s, d), &at)| {
+            let found = &answers[at as usize * per_query..][..per_query];
+            for (j, f) in found.iter().enumerate() {
+                s[j] = f.service as i64;
+                d[j] = f.distance_m;
+            }
+        });
         Ok((services, distances))
+    }
+
+    /// The `k` nearest of each query of a run, concatenated (min(k, tree
+    /// size) per query). A query close to the previous one searches only the
+    /// circle that holds the previous answers: if it lies within the
+    /// previous k-th distance `r`, those `k` services are within `2r` of it,
+    /// so the true `k` nearest are within the farthest of them.
+    fn k_nearest_run(&self, tree: &RTree<Entry>, run: &[[f64; 2]], k: usize) -> Vec<Found> {
+        // Squared distances inside the loop; square roots only for the answers.
+        let distance_2 = |service: usize, q: [f64; 2]| {
+            let p = self.points[service];
+            (p[0] - q[0]) * (p[0] - q[0]) + (p[1] - q[1]) * (p[1] - q[1])
+        };
+        let mut out: Vec<Found> = Vec::with_capacity(run.len() * k);
+        let mut candidates: Vec<(f64, u32)> = Vec::new();
+        let mut previous: Option<[f64; 2]> = None;
+        for &query in run {
+            let last = &out[out.len().saturating_sub(k)..];
+            let close = previous.is_some_and(|p| {
+                let step_2 = (p[0] - query[0]) * (p[0] - query[0]) + (p[1] - query[1]) * (p[1] - query[1]);
+                last.len() == k && step_2 <= last[k - 1].distance_m * last[k - 1].distance_m
+            });
+            candidates.clear();
+            if close {
+                let radius_2 = last.iter().map(|f| distance_2(f.service, query)).fold(0.0, f64::max);
+                candidates.extend(
+                    tree.locate_within_distance(query, radius_2).map(|e| (distance_2(e.data as usize, query), e.data)),
+                );
+                if candidates.len() > k {
+                    candidates.select_nth_unstable_by(k - 1, |a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                    candidates.truncate(k);
+                }
+                candidates.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            } else if k == 1 {
+                candidates.extend(tree.nearest_neighbor(&query).map(|e| (distance_2(e.data as usize, query), e.data)));
+            } else {
+                candidates.extend(tree.nearest_neighbor_iter_with_distance_2(&query).take(k).map(|(e, d2)| (d2, e.data)));
+            }
+            out.extend(candidates.iter().map(|&(d2, service)| Found { service: service as usize, distance_m: d2.sqrt() }));
+            previous = Some(query);
+        }
+        out
     }
 
     /// Services within `max_distance_m` of each query, in parallel.
@@ -167,6 +246,6 @@ impl FacilityIndex {
         category: Option<usize>,
         progress: &dyn Progress,
     ) -> Result<Vec<Vec<Found>>> {
-        par_map_chunked(queries.len(), progress, |i| self.within(queries[i], max_distance_m, category))
+        par_map_chunked(queries.len(), QUERY_CHUNK, progress, |i| self.within(queries[i], max_distance_m, category))
     }
 }

@@ -29,15 +29,18 @@ impl<F: Fn(usize, usize) -> bool> Progress for F {
     }
 }
 
-/// Items per chunk: small enough to answer a cancel quickly, large enough
-/// to keep both cores busy.
-const CHUNK: usize = 4096;
-
-/// Calls `work` on consecutive ranges covering `0..total`, reporting after each.
-pub fn for_each_chunk(total: usize, progress: &dyn Progress, mut work: impl FnMut(Range<usize>)) -> Result<()> {
+/// Calls `work` on consecutive ranges of `chunk` items covering `0..total`,
+/// reporting after each. A chunk should take well under a second, so that a
+/// cancel is answered quickly, and hold enough work to keep every core busy.
+pub fn for_each_chunk(
+    total: usize,
+    chunk: usize,
+    progress: &dyn Progress,
+    mut work: impl FnMut(Range<usize>),
+) -> Result<()> {
     let mut start = 0;
     while start < total {
-        let end = (start + CHUNK).min(total);
+        let end = (start + chunk).min(total);
         work(start..end);
         start = end;
         if !progress.report(start, total) {
@@ -48,12 +51,12 @@ pub fn for_each_chunk(total: usize, progress: &dyn Progress, mut work: impl FnMu
 }
 
 /// Maps `f` over `0..total` in parallel, in order, reporting after each chunk.
-pub fn par_map_chunked<T, F>(total: usize, progress: &dyn Progress, f: F) -> Result<Vec<T>>
+pub fn par_map_chunked<T, F>(total: usize, chunk: usize, progress: &dyn Progress, f: F) -> Result<Vec<T>>
 where
     T: Send,
     F: Fn(usize) -> T + Sync,
 {
     let mut out = Vec::with_capacity(total);
-    for_each_chunk(total, progress, |range| out.par_extend(range.into_par_iter().map(&f)))?;
+    for_each_chunk(total, chunk, progress, |range| out.par_extend(range.into_par_iter().map(&f)))?;
     Ok(out)
 }
