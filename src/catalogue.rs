@@ -146,11 +146,17 @@ pub struct Service {
     pub y: f64,
 }
 
-/// The text fields of the catalogue, in output order.
-pub const TEXT_FIELDS: [&str; 10] = [
-    "id", "name", "operator", "operator_kind", "opening_hours", "address", "municipality_istat", "phone", "email",
-    "website",
+/// The catalogue's fields, in output order.
+pub const FIELDS: [&str; 15] = [
+    "id", "name", "operator", "operator_kind", "categories", "languages", "opening_hours", "address",
+    "municipality_istat", "phone", "email", "website", "appointment_required", "capacity", "updated_at",
 ];
+
+/// The catalogue field a layer's field stands for: itself, or the field
+/// whose name a Shapefile cut to 10 characters (`opening_ho`).
+pub fn canonical_field(name: &str) -> &str {
+    FIELDS.iter().find(|f| name.len() == 10 && f.len() > 10 && f.starts_with(name)).copied().unwrap_or(name)
+}
 
 /// A feature as read from a catalogue layer, before validation: field
 /// values as text (absent or null fields as `None`) and a point, if any.
@@ -313,6 +319,14 @@ mod tests {
                 assert!(c.labels.contains_key(lang), "{} lacks {lang}", c.id);
             }
         }
+    }
+
+    #[test]
+    fn shapefile_field_names_map_to_catalogue_fields() {
+        assert_eq!(canonical_field("opening_ho"), "opening_hours");
+        assert_eq!(canonical_field("municipali"), "municipality_istat");
+        assert_eq!(canonical_field("name"), "name");
+        assert_eq!(canonical_field("unrelated_"), "unrelated_");
     }
 
     #[test]

@@ -80,6 +80,13 @@ pub struct StraightLine {
     pub detour_factor: f64,
 }
 
+impl Default for StraightLine {
+    /// Walking, the mode of most people the programme serves.
+    fn default() -> Self {
+        StraightLine::for_mode(Mode::Walk)
+    }
+}
+
 impl StraightLine {
     /// The documented defaults for a mode.
     pub fn for_mode(mode: Mode) -> Self {

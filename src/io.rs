@@ -183,7 +183,11 @@ pub fn read_services(source: &LayerSource, working_epsg: Option<u32>) -> Result<
         .iter()
         .map(|f| RawFeature {
             fid: f.fid,
-            fields: f.fields.iter().filter_map(|(k, v)| v.clone().map(|v| (k.clone(), v))).collect(),
+            fields: f
+                .fields
+                .iter()
+                .filter_map(|(k, v)| v.clone().map(|v| (catalogue::canonical_field(k).to_string(), v)))
+                .collect(),
             point: match (&f.geometry, &transformer) {
                 (Some(geo::Geometry::Point(p)), Some(t)) => t.apply([p.x(), p.y()]).map_err(|e| e.to_string()),
                 (Some(geo::Geometry::Point(_)), None) => unreachable!("a point gives the layer a centre"),

@@ -1,7 +1,7 @@
 //! File-to-file jobs: what the CLI, the Python API and the QGIS plugin run.
 //! Reading, analysis and writing are composed here, once.
 
-use crate::catalogue::{vocabulary, Service};
+use crate::catalogue::{vocabulary, Service, FIELDS};
 use crate::cost::{Mode, StraightLine};
 use crate::coverage::{coverage, population_summary, CategoryCoverage, CoverageOptions, PopulationSummary};
 use crate::crs::WorkingCrs;
@@ -160,10 +160,6 @@ fn text(s: &str) -> Value {
 
 fn services_layer(services: &[Service]) -> OutputLayer {
     let vocabulary = vocabulary();
-    let fields = [
-        "id", "name", "operator", "operator_kind", "categories", "languages", "opening_hours", "address",
-        "municipality_istat", "phone", "email", "website", "appointment_required", "capacity", "updated_at",
-    ];
     let rows = services
         .iter()
         .map(|s| {
@@ -192,7 +188,7 @@ fn services_layer(services: &[Service]) -> OutputLayer {
     OutputLayer {
         name: "services".into(),
         geometry: Some(GeometryKind::Point),
-        fields: fields
+        fields: FIELDS
             .iter()
             .map(|f| {
                 let kind = match *f {

@@ -162,3 +162,18 @@ def test_polygon_demand_uses_a_point_inside(tmp_path, demo_data):
     lon, lat = pyproj.Transformer.from_crs(32633, 4326, always_xy=True).transform(*result["demand"]["xy"][0])
     assert shape(geometry).contains(Point(lon, lat))
     assert not shape(geometry).contains(shape(geometry).centroid)
+
+
+@pytest.mark.skipif(shutil.which("ogr2ogr") is None, reason="ogr2ogr (gdal-bin) is not installed")
+@pytest.mark.parametrize("driver, suffix", [("GPKG", ".gpkg"), ("ESRI Shapefile", ".shp"), ("GeoJSON", ".geojson")])
+def test_every_format_gives_the_same_catalogue(tmp_path, demo_data, driver, suffix):
+    """The demo catalogue converted by ogr2ogr (to EPSG:3003 on the way) reads back the same."""
+    target = tmp_path / f"services{suffix}"
+    subprocess.run(["ogr2ogr", "-f", driver, "-s_srs", "EPSG:4326", "-t_srs", "EPSG:3003", "-oo", "X_POSSIBLE_NAMES=lon",
+                    "-oo", "Y_POSSIBLE_NAMES=lat", str(target), str(demo_data / "services.csv")], check=True)
+    expected = cm.validate(demo_data / "services.csv", working_epsg=32633)
+    got = cm.validate(target, working_epsg=32633)
+    assert [s["id"] for s in got] == [s["id"] for s in expected]
+    for a, b in zip(got, expected):
+        assert a["categories"] == b["categories"] and a["opening_hours"] == b["opening_hours"]
+        assert math.hypot(a["x"] - b["x"], a["y"] - b["y"]) < 0.01
