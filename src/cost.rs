@@ -11,7 +11,7 @@ use crate::index::FacilityIndex;
 use std::str::FromStr;
 
 /// How people travel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Mode {
     Walk,
     Bike,
@@ -51,17 +51,28 @@ pub struct Reach {
     pub time_s: f64,
 }
 
-/// Travel costs from an origin point to the services of a [`FacilityIndex`].
+/// A way of travelling: binds to a set of services, then answers travel
+/// costs from any origin to them.
 pub trait CostModel: Sync {
     /// The travel mode the costs are for.
     fn mode(&self) -> Mode;
 
+    /// Prepares costs to `services` (a network model snaps them once here).
+    fn bind<'a>(&'a self, services: &'a FacilityIndex) -> Result<Box<dyn ServiceCosts + 'a>>;
+}
+
+/// Travel costs from origin points to a bound set of services.
+pub trait ServiceCosts: Sync {
     /// The quickest service of a category (any category when `None`).
-    fn nearest(&self, origin: [f64; 2], services: &FacilityIndex, category: Option<usize>) -> Option<Reach>;
+    fn nearest(&self, origin: [f64; 2], category: Option<usize>) -> Option<Reach>;
 
     /// Every service of a category reachable within `cutoff_s` (inclusive), quickest first.
-    fn within(&self, origin: [f64; 2], services: &FacilityIndex, category: Option<usize>, cutoff_s: f64)
-        -> Vec<Reach>;
+    fn within(&self, origin: [f64; 2], category: Option<usize>, cutoff_s: f64) -> Vec<Reach>;
+
+    /// Services that no origin can reach (e.g. too far from the network).
+    fn unreachable_services(&self) -> Vec<usize> {
+        Vec::new()
+    }
 }
 
 /// Straight-line cost: distance x detour factor, at a constant speed.
@@ -135,24 +146,30 @@ impl CostModel for StraightLine {
         self.mode
     }
 
-    fn nearest(&self, origin: [f64; 2], services: &FacilityIndex, category: Option<usize>) -> Option<Reach> {
-        services.nearest(origin, category).map(|f| self.reach(f.service, f.distance_m))
+    fn bind<'a>(&'a self, services: &'a FacilityIndex) -> Result<Box<dyn ServiceCosts + 'a>> {
+        Ok(Box::new(StraightLineCosts { model: *self, services }))
+    }
+}
+
+struct StraightLineCosts<'a> {
+    model: StraightLine,
+    services: &'a FacilityIndex,
+}
+
+impl ServiceCosts for StraightLineCosts<'_> {
+    fn nearest(&self, origin: [f64; 2], category: Option<usize>) -> Option<Reach> {
+        self.services.nearest(origin, category).map(|f| self.model.reach(f.service, f.distance_m))
     }
 
-    fn within(
-        &self,
-        origin: [f64; 2],
-        services: &FacilityIndex,
-        category: Option<usize>,
-        cutoff_s: f64,
-    ) -> Vec<Reach> {
+    fn within(&self, origin: [f64; 2], category: Option<usize>, cutoff_s: f64) -> Vec<Reach> {
         // Search a slightly larger circle, then apply the cut-off to the time
         // itself, so the inclusive rule holds despite rounding.
-        let radius_m = cutoff_s * self.speed_m_s / self.detour_factor * (1.0 + 1e-9);
-        services
+        let model = &self.model;
+        let radius_m = cutoff_s * model.speed_m_s / model.detour_factor * (1.0 + 1e-9);
+        self.services
             .within(origin, radius_m, category)
             .into_iter()
-            .map(|f| self.reach(f.service, f.distance_m))
+            .map(|f| model.reach(f.service, f.distance_m))
             .filter(|r| r.time_s <= cutoff_s)
             .collect()
     }
@@ -167,10 +184,11 @@ mod tests {
         let model = StraightLine { mode: Mode::Walk, speed_m_s: 1.0, detour_factor: 1.0 };
         let index = FacilityIndex::new(vec![[300.0, 400.0], [600.0, 800.0]], vec![]).unwrap();
         // 500 m at 1 m/s is 500 s: exactly at the cut-off, so inside; 1000 s is not.
-        let found = model.within([0.0, 0.0], &index, None, 500.0);
+        let costs = model.bind(&index).unwrap();
+        let found = costs.within([0.0, 0.0], None, 500.0);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].time_s, 500.0);
-        assert!(model.within([0.0, 0.0], &index, None, 499.999).is_empty());
+        assert!(costs.within([0.0, 0.0], None, 499.999).is_empty());
     }
 
     #[test]

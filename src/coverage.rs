@@ -61,6 +61,7 @@ pub fn coverage(
     if !(options.count_within_s.is_finite() && options.count_within_s > 0.0) {
         return Err(Error::parameter("count_within_s", "must be a positive number of seconds"));
     }
+    let costs = model.bind(services)?;
     let per_category = demand.len().max(1);
     let total = per_category * options.categories.len();
     let mut result = Vec::with_capacity(options.categories.len());
@@ -69,8 +70,8 @@ pub fn coverage(
         let offset = n * per_category;
         let scaled = |done: usize, _: usize| progress.report(offset + done, total);
         let units = par_map_chunked(demand.len(), DEMAND_CHUNK, &scaled, |i| UnitCoverage {
-            nearest: model.nearest(demand[i], services, Some(category)),
-            count_within: model.within(demand[i], services, Some(category), options.count_within_s).len() as u32,
+            nearest: costs.nearest(demand[i], Some(category)),
+            count_within: costs.within(demand[i], Some(category), options.count_within_s).len() as u32,
         })?;
         result.push(CategoryCoverage { category, units });
     }

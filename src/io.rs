@@ -319,15 +319,22 @@ pub enum GeometryKind {
 /// Writes layers to a GeoPackage: to a temporary file in the same folder,
 /// then renamed over `path`.
 pub fn write_geopackage(path: &Path, layers: &[OutputLayer], working: &WorkingCrs) -> Result<()> {
+    replace_atomically(path, |temporary| write_layers(temporary, layers, working))
+}
+
+/// Writes through `write` to a temporary file in the folder of `path`, then
+/// renames it over `path`; on failure the temporary file is removed and
+/// `path` is left as it was.
+pub fn replace_atomically(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
     let folder = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
     std::fs::create_dir_all(&folder).map_err(|e| Error::io(folder.display(), e))?;
-    let file_name = path.file_name().ok_or_else(|| Error::io(path.display(), "not a file path"))?;
-    let temporary = folder.join(format!(".{}.{}.tmp.gpkg", file_name.to_string_lossy(), std::process::id()));
-    let result = write_layers(&temporary, layers, working)
-        .and_then(|_| std::fs::rename(&temporary, path).map_err(|e| Error::io(path.display(), e)));
+    let file_name = path.file_name().ok_or_else(|| Error::io(path.display(), "not a file path"))?.to_string_lossy();
+    let extension = path.extension().map_or(String::new(), |e| format!(".{}", e.to_string_lossy()));
+    let temporary = folder.join(format!(".{file_name}.{}.tmp{extension}", std::process::id()));
+    let result = write(&temporary).and_then(|_| std::fs::rename(&temporary, path).map_err(|e| Error::io(path.display(), e)));
     if result.is_err() {
         let _ = std::fs::remove_file(&temporary);
     }

@@ -2,7 +2,7 @@
 //! Reading, analysis and writing are composed here, once.
 
 use crate::catalogue::{vocabulary, Service, FIELDS};
-use crate::cost::{Mode, StraightLine};
+use crate::cost::{CostModel, Mode, StraightLine};
 use crate::coverage::{coverage, population_summary, CategoryCoverage, CoverageOptions, PopulationSummary};
 use crate::crs::WorkingCrs;
 use crate::error::{Error, Result};
@@ -11,9 +11,12 @@ use crate::io::{
     read_demand, read_layer, read_services, write_geopackage, Demand, DemandFields, FieldKind, GeometryKind,
     LayerSource, OutputLayer, Value,
 };
+use crate::network::{Network, NetworkCost};
 use crate::progress::Progress;
+use crate::travel_areas::{dissolve_by_category, travel_areas, TravelArea, TravelAreaOptions};
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Polygons to show demand units on a map, joined to them by a key field
 /// (e.g. municipality boundaries joined by ISTAT code to town-centre points).
@@ -45,6 +48,8 @@ pub struct CoverageJob {
     pub output: Option<PathBuf>,
     /// Name of the demand layer in the output.
     pub demand_layer_name: String,
+    /// Travel on this network (in its CRS); straight lines when `None`.
+    pub network: Option<Arc<Network>>,
 }
 
 impl CoverageJob {
@@ -62,6 +67,7 @@ impl CoverageJob {
             working_epsg: None,
             output: None,
             demand_layer_name: "coverage".to_string(),
+            network: None,
         }
     }
 }
@@ -75,6 +81,20 @@ pub struct CoverageReport {
     pub coverage: Vec<CategoryCoverage>,
     pub summaries: Vec<PopulationSummary>,
     pub count_within_s: f64,
+    /// Services the cost model cannot reach (too far from the network).
+    pub unreachable_services: Vec<usize>,
+}
+
+/// The working CRS: the network's when there is one (a different named one is refused).
+fn working_epsg(named: Option<u32>, network: Option<&Network>) -> Result<Option<u32>> {
+    match (named, network) {
+        (Some(a), Some(n)) if a != n.epsg => Err(Error::parameter(
+            "working_epsg",
+            format!("EPSG:{a} differs from the network's EPSG:{}; rebuild the network in EPSG:{a} or leave it out", n.epsg),
+        )),
+        (_, Some(n)) => Ok(Some(n.epsg)),
+        (named, None) => Ok(named),
+    }
 }
 
 /// Runs a coverage job: read, validate, analyse, and write the GeoPackage.
@@ -93,15 +113,25 @@ pub fn run_coverage(job: &CoverageJob, progress: &dyn Progress) -> Result<Covera
             return Err(Error::parameter("summary_thresholds_s", format!("{t} is not a positive time")));
         }
     }
-    let (services, working_crs) = read_services(&job.services, job.working_epsg)?;
+    let network = job.network.as_deref();
+    let (services, working_crs) = read_services(&job.services, working_epsg(job.working_epsg, network)?)?;
     let demand = read_demand(&job.demand, &job.demand_fields, &working_crs)?;
     let index = FacilityIndex::new(
         services.iter().map(|s| [s.x, s.y]).collect(),
         services.iter().map(|s| s.categories).collect(),
     )?;
-    let model = StraightLine::for_mode(job.mode);
+    let straight = StraightLine::for_mode(job.mode);
+    let on_network = match network {
+        Some(n) => Some(NetworkCost::new(n.mode(job.mode)?)),
+        None => None,
+    };
+    let model: &dyn CostModel = match &on_network {
+        Some(m) => m,
+        None => &straight,
+    };
+    let unreachable_services = model.bind(&index)?.unreachable_services();
     let options = CoverageOptions { categories, count_within_s: job.count_within_s };
-    let coverage = coverage(&demand.points, &index, &model, &options, progress)?;
+    let coverage = coverage(&demand.points, &index, model, &options, progress)?;
     let summaries = population_summary(&coverage, &demand.population, &job.summary_thresholds_s)?;
     let report = CoverageReport {
         working_crs,
@@ -111,6 +141,7 @@ pub fn run_coverage(job: &CoverageJob, progress: &dyn Progress) -> Result<Covera
         coverage,
         summaries,
         count_within_s: job.count_within_s,
+        unreachable_services,
     };
     if let Some(path) = &job.output {
         let zones = match &job.zones {
@@ -279,4 +310,89 @@ fn summary_table(report: &CoverageReport) -> OutputLayer {
         })
         .collect();
     OutputLayer { name: "summary".into(), geometry: None, fields, rows }
+}
+
+/// Travel areas of the services of a catalogue, on a network.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TravelAreasJob {
+    pub services: LayerSource,
+    pub network: Arc<Network>,
+    pub mode: Mode,
+    pub options: TravelAreaOptions,
+    /// Category ids of the services to use; every service when empty.
+    pub categories: Vec<String>,
+    /// Union the areas of each category, per band.
+    pub dissolve: bool,
+    /// Points farther than this from the network are unreachable.
+    ///
+    /// # Units
+    /// metres
+    pub max_snap_m: f64,
+    pub output: Option<PathBuf>,
+}
+
+/// What a travel-areas job made.
+pub struct TravelAreasReport {
+    pub working_crs: WorkingCrs,
+    pub services: Vec<Service>,
+    pub areas: Vec<TravelArea>,
+    pub unreachable_services: Vec<usize>,
+}
+
+/// Runs a travel-areas job and writes the `travel_areas` layer.
+pub fn run_travel_areas(job: &TravelAreasJob, progress: &dyn Progress) -> Result<TravelAreasReport> {
+    let vocabulary = vocabulary();
+    let wanted = vocabulary
+        .parse_set(job.categories.iter().map(String::as_str))
+        .map_err(|message| Error::parameter("categories", message))?;
+    let (all, working_crs) = read_services(&job.services, Some(job.network.epsg))?;
+    let services: Vec<Service> =
+        all.into_iter().filter(|s| wanted.is_empty() || s.categories.0 & wanted.0 != 0).collect();
+    let index = FacilityIndex::new(
+        services.iter().map(|s| [s.x, s.y]).collect(),
+        services.iter().map(|s| s.categories).collect(),
+    )?;
+    let mut model = NetworkCost::new(job.network.mode(job.mode)?);
+    model.max_snap_m = job.max_snap_m;
+    let unreachable_services = model.bind(&index)?.unreachable_services();
+    let mut areas = travel_areas(&model, &index, &job.options, progress)?;
+    if job.dissolve {
+        let categories: Vec<usize> = if wanted.is_empty() {
+            (0..vocabulary.categories.len()).collect()
+        } else {
+            wanted.indices().collect()
+        };
+        areas = dissolve_by_category(&areas, &index, &categories);
+    }
+    let report = TravelAreasReport { working_crs, services, areas, unreachable_services };
+    if let Some(path) = &job.output {
+        write_geopackage(path, &[services_layer(&report.services), areas_layer(&report)], &report.working_crs)?;
+    }
+    Ok(report)
+}
+
+fn areas_layer(report: &TravelAreasReport) -> OutputLayer {
+    let vocabulary = vocabulary();
+    let fields = vec![
+        ("service_id".to_string(), FieldKind::Text),
+        ("service_name".into(), FieldKind::Text),
+        ("category".into(), FieldKind::Text),
+        ("band_min".into(), FieldKind::Real),
+    ];
+    let rows = report
+        .areas
+        .iter()
+        .map(|a| {
+            let (id, name, categories) = match a.service {
+                Some(s) => {
+                    let service = &report.services[s];
+                    let ids: Vec<&str> = service.categories.indices().map(|i| vocabulary.categories[i].id.as_str()).collect();
+                    (text(&service.id), text(&service.name), text(&ids.join(";")))
+                }
+                None => (Value::Null, Value::Null, text(a.category.map_or("", |c| vocabulary.categories[c].id.as_str()))),
+            };
+            (Some(geo::Geometry::MultiPolygon(a.geometry.clone())), vec![id, name, categories, Value::Real(a.band_s / 60.0)])
+        })
+        .collect();
+    OutputLayer { name: "travel_areas".into(), geometry: Some(GeometryKind::MultiPolygon), fields, rows }
 }

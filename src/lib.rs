@@ -18,17 +18,20 @@ pub mod error;
 pub mod index;
 pub mod io;
 pub mod job;
+pub mod network;
 pub mod progress;
+pub mod travel_areas;
 
 #[cfg(feature = "python")]
 mod python;
 
 pub use catalogue::{validate, vocabulary, CategorySet, OperatorKind, RawFeature, Service, Vocabulary};
-pub use cost::{CostModel, Mode, Reach, StraightLine};
+pub use cost::{CostModel, Mode, Reach, ServiceCosts, StraightLine};
 pub use coverage::{coverage, population_summary, CategoryCoverage, CoverageOptions, PopulationSummary, UnitCoverage};
 pub use crs::{Transformer, WorkingCrs};
 pub use error::{Error, Problem, Result};
 pub use index::{FacilityIndex, Found};
 pub use io::{read_demand, read_layer, read_services, write_geopackage, DemandFields, LayerSource};
+pub use network::{BuildOptions, Network, NetworkCost};
 pub use job::{run_coverage, CoverageJob, CoverageReport, Zones};
 pub use progress::{Progress, Silent};

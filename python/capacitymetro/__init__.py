@@ -15,14 +15,24 @@ from ._core import (
     CrsError,
     FacilityIndex,
     InputError,
+    Network,
     __version__,
     coverage_arrays,
     default_speed_m_s,
+    travel_areas,
     validate_catalogue,
     vocabulary,
 )
 from ._core import run_coverage as coverage
 from .demo import DEMO_DATA, run_demo
+
+
+def open_network(path):
+    """A network from a saved file (``.cmnet``, rebuilt when its source
+    changed) or built in memory from an OSM PBF file or OGR line layer."""
+    if str(path).endswith(".cmnet"):
+        return Network.open(path)[0]
+    return Network.build(path)
 
 
 def validate(path, layer=None, working_epsg=None):
@@ -43,11 +53,14 @@ __all__ = [
     "DEMO_DATA",
     "FacilityIndex",
     "InputError",
+    "Network",
     "__version__",
     "coverage",
     "coverage_arrays",
     "default_speed_m_s",
+    "open_network",
     "run_demo",
+    "travel_areas",
     "validate",
     "vocabulary",
 ]

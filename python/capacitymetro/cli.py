@@ -13,6 +13,16 @@ from typing import Optional, Sequence
 from . import _core
 from .demo import ATTRIBUTION, SUMMARY_MINUTES, run_demo
 
+
+def open_network(path: Path) -> "_core.Network":
+    """A saved network (rebuilt when its source changed), or one built in memory."""
+    if path.suffix == ".cmnet":
+        network, rebuilt = _core.Network.open(path)
+        if rebuilt:
+            print(f"{path}: its source changed, rebuilt", file=sys.stderr)
+        return network
+    return _core.Network.build(path)
+
 MODES = ("walk", "bike", "car")
 
 
@@ -46,7 +56,8 @@ def format_summary(result: dict, language: str = "en") -> str:
     minutes and the three worst-served units."""
     names = result["demand"]["name"]
     lines = [
-        f"Mode {result['mode']} (straight line x detour), working CRS EPSG:{result['working_epsg']}",
+        f"Mode {result['mode']} ({'network' if result['cost_model'] == 'network' else 'straight line x detour'}),"
+        f" working CRS EPSG:{result['working_epsg']}",
         f"{'category':<34} {'desks':>5} {'<=15 min':>16} {'<=30 min':>16} {'<=60 min':>16}  worst served (minutes to nearest)",
     ]
     for row in result["summary"]:
@@ -64,6 +75,8 @@ def format_summary(result: dict, language: str = "en") -> str:
         lines.append(f"{label:<34} {row['services']:>5} {cells[0]:>16} {cells[1]:>16} {cells[2]:>16}  {worst}")
     total = result["summary"][0]["population_total"] if result["summary"] else 0
     lines.append(f"Residents: {_population(total)} in {len(names)} units.")
+    if result["unreachable_services"]:
+        lines.append("Too far from the network, never reached: " + ", ".join(result["unreachable_services"]))
     return "\n".join(lines)
 
 
@@ -73,6 +86,13 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
                         help="count services reachable within this many minutes (default: %(default)s)")
     parser.add_argument("--working-epsg", type=int, default=None,
                         help="EPSG code of the metric working CRS (default: the UTM zone of the services)")
+    _add_network(parser)
+
+
+def _add_network(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--network", type=Path, default=None,
+                        help="travel on this network: a saved .cmnet file, an OSM .pbf file or a line layer "
+                        "(default: straight lines)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -110,12 +130,91 @@ def build_parser() -> argparse.ArgumentParser:
                                "Metropolitan City of Venice with an illustrative service catalogue.")
     demo.add_argument("--out", type=Path, default=Path("demo-output"), help="output folder (default: %(default)s)")
     demo.add_argument("--mode", choices=MODES, default="car", help="travel mode (default: %(default)s)")
+    _add_network(demo)
     demo.add_argument("--language", default="en", choices=["it", "en", "fr", "ar", "bn", "uk", "zh"],
                       help="language of category labels (default: %(default)s)")
+
+    network = commands.add_parser("network", help="build or inspect a road network",
+                                  description="Build a network (walk, bike and car graphs) from an OSM PBF file or "
+                                  "an OGR line layer and save it, or describe a saved one.")
+    network_commands = network.add_subparsers(dest="network_command", required=True, metavar="ACTION")
+    build = network_commands.add_parser("build", help="build and save a network",
+                                        description="Build a network and save it (.cmnet). An existing file built "
+                                        "from the same, unchanged source is kept as it is.")
+    build.add_argument("source", type=Path, help="OSM .pbf file or line layer")
+    build.add_argument("--out", type=Path, required=True, help="network file to write (.cmnet)")
+    build.add_argument("--working-epsg", type=int, default=None, help="EPSG code of the metric CRS "
+                       "(default: the UTM zone of the data)")
+    build.add_argument("--speed-field", help="line layers: car speed field, km/h")
+    build.add_argument("--oneway-field", help="line layers: one-way field (yes/1/FT, -1/TF)")
+    build.add_argument("--modes-field", help="line layers: allowed modes field (e.g. walk;bike;car)")
+    build.add_argument("--tolerance-m", type=float, default=1.0,
+                       help="line layers: end points closer than this are joined (default: %(default)s)")
+    info = network_commands.add_parser("info", help="describe a saved network")
+    info.add_argument("network", type=Path, help="network file (.cmnet)")
+
+    areas = commands.add_parser("travel-areas", help="travel-time areas (isochrones) of each service",
+                                description="For each service, the area from which it can be reached within each "
+                                "time band, on a network. Writes the layers services and travel_areas.")
+    areas.add_argument("services", type=Path, help="service catalogue file")
+    areas.add_argument("--network", type=Path, required=True, help="network (.cmnet, .pbf or line layer)")
+    areas.add_argument("--mode", choices=MODES, default="walk", help="travel mode (default: %(default)s)")
+    areas.add_argument("--minutes", type=float, nargs="+", default=[5.0, 10.0, 15.0, 30.0],
+                       help="time bands in minutes (default: 5 10 15 30)")
+    areas.add_argument("--category", action="append", help="only services of this category (repeatable)")
+    areas.add_argument("--cell-m", type=float, default=None,
+                       help="grid cell in metres (default: 50 walking, 75 cycling, 100 driving)")
+    areas.add_argument("--dissolve", action="store_true", help="one area per category and band")
+    areas.add_argument("--out", type=Path, required=True, help="output GeoPackage")
     return parser
 
 
+def run_network(args: argparse.Namespace) -> int:
+    if args.network_command == "info":
+        network, rebuilt = _core.Network.open(args.network)
+        print(format_network(network.info(), rebuilt))
+        return 0
+    if args.out.exists():
+        try:
+            existing, rebuilt = _core.Network.open(args.out)
+        except _core.CapacityMetroError:
+            existing, rebuilt = None, False
+        if existing is not None and Path(existing.info()["source"]).resolve() == args.source.resolve():
+            print(f"{args.out}: {'rebuilt, its source changed' if rebuilt else 'up to date'}")
+            print(format_network(existing.info(), rebuilt))
+            return 0
+    network = _core.Network.build(args.source, working_epsg=args.working_epsg, speed_field=args.speed_field,
+                                  oneway_field=args.oneway_field, modes_field=args.modes_field,
+                                  tolerance_m=args.tolerance_m)
+    network.save(args.out)
+    print(f"Written: {args.out}")
+    print(format_network(network.info(), True))
+    return 0
+
+
+def format_network(info: dict, rebuilt: bool) -> str:
+    lines = [f"source {info['source']} ({info['source_bytes']:,} bytes), EPSG:{info['epsg']}"]
+    for mode, m in info["modes"].items():
+        lines.append(f"  {mode:<5} {m['nodes']:>9,} nodes {m['edges']:>9,} edges {m['length_m'] / 1000:>9.1f} km; "
+                     f"dropped {m['islands_dropped']} islands ({m['island_nodes_dropped']} nodes, "
+                     f"{m['island_length_m_dropped'] / 1000:.1f} km)")
+    return "\n".join(lines)
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.command == "network":
+        return run_network(args)
+    if args.command == "travel-areas":
+        network = open_network(args.network)
+        result = _core.travel_areas(args.services, network, mode=args.mode, minutes=args.minutes,
+                                    categories=args.category, cell_m=args.cell_m, dissolve=args.dissolve,
+                                    output=args.out, progress=ProgressBar("travel areas"))
+        print(f"{len(result['areas'])} areas for bands {', '.join(f'{m:g}' for m in args.minutes)} min "
+              f"written to {args.out}")
+        if result["unreachable_services"]:
+            print("Too far from the network, no area: " + ", ".join(result["unreachable_services"]))
+        return 0
+    network = open_network(args.network) if getattr(args, "network", None) else None
     if args.command == "validate":
         services, epsg = _core.validate_catalogue(args.services, args.layer)
         print(f"{args.services}: {len(services)} services, all valid (working CRS EPSG:{epsg})")
@@ -126,12 +225,12 @@ def run(args: argparse.Namespace) -> int:
             services_layer=args.services_layer, demand_layer=args.demand_layer,
             id_field=args.id_field, name_field=args.name_field, mode=args.mode, minutes=args.minutes,
             summary_minutes=SUMMARY_MINUTES, categories=args.category, working_epsg=args.working_epsg,
-            output=args.out, progress=ProgressBar("nearest"),
+            output=args.out, network=network, progress=ProgressBar("nearest"),
         )
         print(format_summary(result))
         print(f"Written: {args.out}")
         return 0
-    result = run_demo(args.out, mode=args.mode, progress=ProgressBar("demo"))
+    result = run_demo(args.out, mode=args.mode, network=network, progress=ProgressBar("demo"))
     print(format_summary(result, args.language))
     print(f"Written: {result['output']} (layers services, municipalities, summary)")
     print(ATTRIBUTION)

@@ -20,12 +20,14 @@ SUMMARY_MINUTES = [15.0, 30.0, 60.0]
 def run_demo(
     out_dir: str | Path = "demo-output",
     mode: str = "car",
+    network=None,
     progress: Optional[Callable[[int, int], Any]] = None,
 ) -> dict:
     """Coverage of every category for the 44 municipalities, each represented
     by its town centre (Mestre for Venezia), written to ``out_dir/cmv_demo.gpkg``
-    (layers services, municipalities, summary). Returns the core's result dict
-    with ``output`` added."""
+    (layers services, municipalities, summary). Straight-line costs unless a
+    ``network`` (capacitymetro.Network) is given. Returns the core's result
+    dict with ``output`` added."""
     output = Path(out_dir) / "cmv_demo.gpkg"
     result = run_coverage(
         SERVICES,
@@ -40,6 +42,7 @@ def run_demo(
         summary_minutes=SUMMARY_MINUTES,
         output=output,
         output_layer="municipalities",
+        network=network,
         progress=progress,
     )
     result["output"] = str(output)

@@ -3,13 +3,15 @@
 use super::catalogue::service_dict;
 use super::error::{parameter, IntoPyResult};
 use super::index::{category_sets, points};
+use super::network::Network;
 use super::progress::PyProgress;
 use crate::catalogue::vocabulary;
 use crate::cost::{Mode, StraightLine};
 use crate::coverage::{coverage, CategoryCoverage, CoverageOptions};
 use crate::index::FacilityIndex;
 use crate::io::{DemandFields, LayerSource};
-use crate::job::{CoverageJob, Zones};
+use crate::job::{CoverageJob, TravelAreasJob, Zones};
+use crate::travel_areas::TravelAreaOptions;
 use numpy::{IntoPyArray, PyArrayMethods, PyReadonlyArray2};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -108,7 +110,7 @@ pub fn coverage_arrays<'py>(
 #[pyo3(signature = (services, demand, population_field, *, services_layer=None, demand_layer=None, id_field=None,
                     name_field=None, zones=None, zones_layer=None, zones_key=None, mode="walk", minutes=30.0,
                     summary_minutes=vec![15.0, 30.0, 60.0], categories=None, working_epsg=None, output=None,
-                    output_layer="coverage", progress=None))]
+                    output_layer="coverage", network=None, progress=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn run_coverage<'py>(
     py: Python<'py>,
@@ -129,6 +131,7 @@ pub fn run_coverage<'py>(
     working_epsg: Option<u32>,
     output: Option<PathBuf>,
     output_layer: &str,
+    network: Option<PyRef<'py, Network>>,
     progress: Option<Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let mut job = CoverageJob::new(LayerSource::new(services, services_layer), LayerSource::new(demand, demand_layer), population_field);
@@ -145,6 +148,7 @@ pub fn run_coverage<'py>(
     job.working_epsg = working_epsg;
     job.output = output;
     job.demand_layer_name = output_layer.to_string();
+    job.network = network.map(|n| n.inner.clone());
     let reporter = PyProgress::new(py, progress);
     let result = crate::job::run_coverage(&job, &reporter).py_err(py);
     let report = reporter.finish(result)?;
@@ -154,6 +158,9 @@ pub fn run_coverage<'py>(
     out.set_item("working_epsg", report.working_crs.epsg)?;
     out.set_item("mode", report.mode.as_str())?;
     out.set_item("minutes", report.count_within_s / 60.0)?;
+    out.set_item("cost_model", if job.network.is_some() { "network" } else { "straight_line" })?;
+    let unreachable: Vec<&str> = report.unreachable_services.iter().map(|&s| report.services[s].id.as_str()).collect();
+    out.set_item("unreachable_services", unreachable)?;
     out.set_item("services", report.services.iter().map(|s| service_dict(py, s)).collect::<PyResult<Vec<_>>>()?)?;
     let demand = PyDict::new(py);
     demand.set_item("layer", &report.demand.layer)?;
@@ -185,5 +192,71 @@ pub fn run_coverage<'py>(
         })
         .collect::<PyResult<_>>()?;
     out.set_item("summary", summary)?;
+    Ok(out)
+}
+
+/// Travel areas of the services on a network, per time band (minutes);
+/// writes the layers `services` and `travel_areas` when `output` is given.
+#[pyfunction]
+#[pyo3(signature = (services, network, *, mode="walk", minutes=vec![5.0, 10.0, 15.0, 30.0], services_layer=None,
+                    categories=None, cell_m=None, off_network_m=None, max_snap_m=500.0, dissolve=false, output=None,
+                    progress=None))]
+#[allow(clippy::too_many_arguments)]
+pub fn travel_areas<'py>(
+    py: Python<'py>,
+    services: PathBuf,
+    network: PyRef<'py, Network>,
+    mode: &str,
+    minutes: Vec<f64>,
+    services_layer: Option<&str>,
+    categories: Option<Vec<String>>,
+    cell_m: Option<f64>,
+    off_network_m: Option<f64>,
+    max_snap_m: f64,
+    dissolve: bool,
+    output: Option<PathBuf>,
+    progress: Option<Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let bands_s = minutes.iter().map(|m| minutes_to_s("minutes", *m)).collect::<PyResult<_>>()?;
+    let job = TravelAreasJob {
+        services: LayerSource::new(services, services_layer),
+        network: network.inner.clone(),
+        mode: mode.parse().py_err(py)?,
+        options: TravelAreaOptions { bands_s, cell_m, off_network_m },
+        categories: categories.unwrap_or_default(),
+        dissolve,
+        max_snap_m,
+        output,
+    };
+    let reporter = PyProgress::new(py, progress);
+    let result = crate::job::run_travel_areas(&job, &reporter).py_err(py);
+    let report = reporter.finish(result)?;
+    let vocabulary = vocabulary();
+    let out = PyDict::new(py);
+    out.set_item("working_epsg", report.working_crs.epsg)?;
+    let unreachable: Vec<&str> = report.unreachable_services.iter().map(|&s| report.services[s].id.as_str()).collect();
+    out.set_item("unreachable_services", unreachable)?;
+    let areas: Vec<Bound<'py, PyDict>> = report
+        .areas
+        .iter()
+        .map(|a| {
+            let d = PyDict::new(py);
+            d.set_item("service", a.service.map(|s| report.services[s].id.clone()))?;
+            d.set_item("category", a.category.map(|c| vocabulary.categories[c].id.clone()))?;
+            d.set_item("minutes", a.band_s / 60.0)?;
+            let polygons: Vec<(Vec<(f64, f64)>, Vec<Vec<(f64, f64)>>)> = a
+                .geometry
+                .0
+                .iter()
+                .map(|p| {
+                    let ring = |r: &geo::LineString<f64>| r.0.iter().map(|c| (c.x, c.y)).collect::<Vec<_>>();
+                    (ring(p.exterior()), p.interiors().iter().map(ring).collect())
+                })
+                .collect();
+            d.set_item("polygons", polygons)?;
+            Ok(d)
+        })
+        .collect::<PyResult<_>>()?;
+    out.set_item("areas", areas)?;
     Ok(out)
 }

@@ -5,6 +5,7 @@ mod catalogue;
 mod error;
 mod index;
 mod job;
+mod network;
 mod progress;
 
 use pyo3::prelude::*;
@@ -24,5 +25,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(job::coverage_arrays, m)?)?;
     m.add_function(wrap_pyfunction!(job::run_coverage, m)?)?;
     m.add_function(wrap_pyfunction!(job::default_speed_m_s, m)?)?;
+    m.add_class::<network::Network>()?;
+    m.add_function(wrap_pyfunction!(job::travel_areas, m)?)?;
     Ok(())
 }
