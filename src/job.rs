@@ -13,7 +13,7 @@ use crate::io::{
 };
 use crate::network::{Network, NetworkCost};
 use crate::progress::Progress;
-use crate::travel_areas::{dissolve_by_category, travel_areas, TravelArea, TravelAreaOptions};
+use crate::travel_areas::{dissolve_by_category, travel_areas, TimeSurface, TravelArea, TravelAreaOptions};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -336,6 +336,8 @@ pub struct TravelAreasReport {
     pub working_crs: WorkingCrs,
     pub services: Vec<Service>,
     pub areas: Vec<TravelArea>,
+    /// Per service when asked for (see [`TravelAreaOptions::keep_surfaces`]).
+    pub surfaces: Vec<Option<TimeSurface>>,
     pub unreachable_services: Vec<usize>,
 }
 
@@ -355,7 +357,8 @@ pub fn run_travel_areas(job: &TravelAreasJob, progress: &dyn Progress) -> Result
     let mut model = NetworkCost::new(job.network.mode(job.mode)?);
     model.max_snap_m = job.max_snap_m;
     let unreachable_services = model.bind(&index)?.unreachable_services();
-    let mut areas = travel_areas(&model, &index, &job.options, progress)?;
+    let computed = travel_areas(&model, &index, &job.options, progress)?;
+    let mut areas = computed.areas;
     if job.dissolve {
         let categories: Vec<usize> = if wanted.is_empty() {
             (0..vocabulary.categories.len()).collect()
@@ -364,7 +367,7 @@ pub fn run_travel_areas(job: &TravelAreasJob, progress: &dyn Progress) -> Result
         };
         areas = dissolve_by_category(&areas, &index, &categories);
     }
-    let report = TravelAreasReport { working_crs, services, areas, unreachable_services };
+    let report = TravelAreasReport { working_crs, services, areas, surfaces: computed.surfaces, unreachable_services };
     if let Some(path) = &job.output {
         write_geopackage(path, &[services_layer(&report.services), areas_layer(&report)], &report.working_crs)?;
     }

@@ -1,19 +1,22 @@
 //! Travel areas (isochrones): for each service, the area from which it can
 //! be reached within each time band, the approach of R5 and OpenTripPlanner:
-//! network times to the service, spread on a grid with the off-network walk,
-//! then contoured by marching squares. Not a convex or concave hull.
+//! a time surface on a grid, each cell joining the network at the nearest
+//! point of the nearest link (within `off_network_m`, walked at walking
+//! speed) as any origin does, then contoured by marching squares. Not a
+//! convex or concave hull.
 //!
-//! A point inside the polygon of band `T` reaches the service within
-//! `T + (off_network_m + cell_m * sqrt 2) / walk_m_s`; a network node whose
-//! time is at most `T - cell_m * sqrt 2 / walk_m_s` lies inside. Bands are
-//! cumulative (the 15-minute area holds the 10-minute one).
+//! Resolution: the surface is exact at cell centres; between them it is
+//! interpolated, so a place's time is known to within about
+//! `2 * sqrt 2 * cell_m / walk_m_s`. Bands are cumulative (the 15-minute
+//! area holds the 10-minute one).
 
 use crate::error::{Error, Result};
 use crate::index::FacilityIndex;
-use crate::network::{with_search, Graph, NetworkCost};
+use crate::network::{with_search, Graph, NetworkCost, Snap};
 use crate::progress::{par_map_chunked, Progress};
 use contour::ContourBuilder;
 use geo::{BooleanOps, MultiPolygon};
+use rayon::prelude::*;
 
 /// Options of the travel areas.
 ///
@@ -25,13 +28,15 @@ pub struct TravelAreaOptions {
     pub bands_s: Vec<f64>,
     /// Grid cell size; `None`: 50 m walking, 75 m cycling, 100 m driving.
     pub cell_m: Option<f64>,
-    /// Farthest walk from the network to a place; `None`: two cells.
+    /// Farthest walk between a place and the network; `None`: two cells.
     pub off_network_m: Option<f64>,
+    /// Also return each service's time surface.
+    pub keep_surfaces: bool,
 }
 
 impl Default for TravelAreaOptions {
     fn default() -> Self {
-        TravelAreaOptions { bands_s: vec![300.0, 600.0, 900.0, 1800.0], cell_m: None, off_network_m: None }
+        TravelAreaOptions { bands_s: vec![300.0, 600.0, 900.0, 1800.0], cell_m: None, off_network_m: None, keep_surfaces: false }
     }
 }
 
@@ -46,6 +51,29 @@ pub struct TravelArea {
     pub geometry: MultiPolygon<f64>,
 }
 
+/// A service's time surface: the time from each cell centre to the service.
+///
+/// # Units
+/// `x0`, `y0` (the centre of the first cell, south-west) and `cell_m` in
+/// metres of the working CRS; `times_s` in seconds, row-major from the
+/// south, infinity where the service is not reached within the last band.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimeSurface {
+    pub x0: f64,
+    pub y0: f64,
+    pub cell_m: f64,
+    pub width: usize,
+    pub height: usize,
+    pub times_s: Vec<f64>,
+}
+
+/// The areas, and the surfaces when asked for (one per service, `None` when unreachable).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TravelAreas {
+    pub areas: Vec<TravelArea>,
+    pub surfaces: Vec<Option<TimeSurface>>,
+}
+
 /// Travel areas of every service, in parallel. Services too far from the
 /// network get none (see [`crate::cost::ServiceCosts::unreachable_services`]).
 pub fn travel_areas(
@@ -53,7 +81,7 @@ pub fn travel_areas(
     services: &FacilityIndex,
     options: &TravelAreaOptions,
     progress: &dyn Progress,
-) -> Result<Vec<TravelArea>> {
+) -> Result<TravelAreas> {
     let bands = checked_bands(&options.bands_s)?;
     let cell_m = options.cell_m.unwrap_or(match model.mode {
         crate::Mode::Walk => 50.0,
@@ -64,22 +92,69 @@ pub fn travel_areas(
         return Err(Error::parameter("cell_m", format!("{cell_m} is not a positive size")));
     }
     let off_network_m = options.off_network_m.unwrap_or(2.0 * cell_m);
+    if !(off_network_m.is_finite() && off_network_m >= 0.0) {
+        return Err(Error::parameter("off_network_m", format!("{off_network_m} is not a distance")));
+    }
+    let grid = SnappedGrid::new(model, cell_m, off_network_m);
     let reversed = model.graph.reversed();
-    let areas = par_map_chunked(services.len(), 4, progress, |s| {
-        service_areas(model, &reversed, services.point(s), &bands, cell_m, off_network_m)
-    })?;
-    Ok(areas
-        .into_iter()
-        .enumerate()
-        .flat_map(|(s, polygons)| {
-            polygons.into_iter().zip(&bands).map(move |(geometry, &band_s)| TravelArea {
-                service: Some(s),
-                category: None,
-                band_s,
-                geometry,
+    let per_service =
+        par_map_chunked(services.len(), 4, progress, |s| service_areas(model, &reversed, &grid, services.point(s), &bands))?;
+    let mut result = TravelAreas::default();
+    for (s, found) in per_service.into_iter().enumerate() {
+        let Some((surface, polygons)) = found else {
+            result.surfaces.extend(options.keep_surfaces.then_some(None));
+            continue;
+        };
+        let areas = polygons.into_iter().zip(&bands).filter(|(geometry, _)| !geometry.0.is_empty());
+        result.areas.extend(areas.map(|(geometry, &band_s)| TravelArea { service: Some(s), category: None, band_s, geometry }));
+        result.surfaces.extend(options.keep_surfaces.then_some(Some(surface)));
+    }
+    Ok(result)
+}
+
+/// A grid over the network whose cell centres are joined to the network
+/// once, for every service.
+struct SnappedGrid {
+    x0: f64,
+    y0: f64,
+    width: usize,
+    height: usize,
+    cell_m: f64,
+    off_network_m: f64,
+    /// Links meeting at each node, to find the extent of partly reached links.
+    links_of_node: Vec<Vec<u32>>,
+    /// Per cell (row-major from the south-west): the snap, if within reach.
+    snaps: Vec<Option<Snap>>,
+}
+
+impl SnappedGrid {
+    fn new(model: &NetworkCost, cell_m: f64, off_network_m: f64) -> Self {
+        let xy = &model.graph.xy;
+        let (mut x0, mut y0, mut x1, mut y1) = (f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY);
+        for p in xy {
+            x0 = x0.min(p[0]);
+            y0 = y0.min(p[1]);
+            x1 = x1.max(p[0]);
+            y1 = y1.max(p[1]);
+        }
+        let margin = off_network_m + cell_m;
+        let (x0, y0) = (x0 - margin, y0 - margin);
+        let width = (((x1 + margin - x0) / cell_m).ceil() as usize + 1).max(1);
+        let height = (((y1 + margin - y0) / cell_m).ceil() as usize + 1).max(1);
+        let snaps = (0..width * height)
+            .into_par_iter()
+            .map(|c| {
+                let centre = [x0 + (c % width) as f64 * cell_m, y0 + (c / width) as f64 * cell_m];
+                model.snapper.snap(centre, off_network_m)
             })
-        })
-        .collect())
+            .collect();
+        let mut links_of_node = vec![Vec::new(); xy.len()];
+        for (l, link) in model.graph.links.iter().enumerate() {
+            links_of_node[link.from as usize].push(l as u32);
+            links_of_node[link.to as usize].push(l as u32);
+        }
+        SnappedGrid { x0, y0, width, height, cell_m, off_network_m, links_of_node, snaps }
+    }
 }
 
 fn checked_bands(bands_s: &[f64]) -> Result<Vec<f64>> {
@@ -112,109 +187,88 @@ pub fn dissolve_by_category(areas: &[TravelArea], services: &FacilityIndex, cate
     out
 }
 
-/// One polygon per band for a service at `point` (empty when unreachable).
+/// The time surface and one polygon per band for a service at `point`
+/// (`None` when it is too far from the network).
 fn service_areas(
     model: &NetworkCost,
     reversed: &Graph,
+    grid: &SnappedGrid,
     point: [f64; 2],
     bands: &[f64],
-    cell_m: f64,
-    off_network_m: f64,
-) -> Vec<MultiPolygon<f64>> {
-    let empty = || bands.iter().map(|_| MultiPolygon::new(Vec::new())).collect();
-    let Some(anchor) = model.anchor(point) else { return empty() };
+) -> Option<(TimeSurface, Vec<MultiPolygon<f64>>)> {
+    let anchor = model.anchor(point)?;
     let graph = model.graph;
     let max_s = *bands.last().expect("bands checked");
-    // Time from each node to the service: a search on the reversed graph.
+    // Time from each reached node to the service: a search on the reversed graph.
     let mut node_time = std::collections::HashMap::new();
+    let (mut x0, mut y0, mut x1, mut y1) = (point[0], point[1], point[0], point[1]);
     with_search(|search| {
         search.run(reversed, &anchor.arrivals, max_s, |node, time_s, _| {
             node_time.insert(node, time_s);
+            // The links leaving a reached node may be reached part of the way.
+            for &l in &grid.links_of_node[node as usize] {
+                for p in &graph.links[l as usize].geometry {
+                    (x0, y0, x1, y1) = (x0.min(p[0]), y0.min(p[1]), x1.max(p[0]), y1.max(p[1]));
+                }
+            }
             true
         })
     });
     let time_of = |n: u32| node_time.get(&n).copied().unwrap_or(f64::INFINITY);
-    // Samples along links: (x, y, time to the service).
-    let step_m = cell_m / 2.0;
-    let mut samples: Vec<[f64; 3]> = Vec::new();
-    for (l, link) in graph.links.iter().enumerate() {
-        let (t_from, t_to) = (time_of(link.from), time_of(link.to));
-        if t_from.is_infinite() && t_to.is_infinite() && anchor.snap.link != l as u32 {
-            continue;
+    // The time at a point of a link: on to either end, or straight to the service on its own link.
+    let time_on_link = |snap: &Snap| {
+        let link = &graph.links[snap.link as usize];
+        let f = snap.fraction;
+        let mut time = f64::INFINITY;
+        if let Some(e) = link.forward {
+            time = time.min((1.0 - f) * graph.time_s[e as usize] + time_of(link.to));
         }
-        let along_total = link.length_m.max(f64::MIN_POSITIVE);
-        let mut along = 0.0;
-        for w in link.geometry.windows(2) {
-            let length = (w[1][0] - w[0][0]).hypot(w[1][1] - w[0][1]);
-            let pieces = (length / step_m).ceil().max(1.0) as usize;
-            for k in 0..=pieces {
-                let t = k as f64 / pieces as f64;
-                let f = ((along + t * length) / along_total).min(1.0);
-                let mut time = f64::INFINITY;
-                if let Some(e) = link.forward {
-                    time = time.min((1.0 - f) * graph.time_s[e as usize] + t_to);
-                }
-                if let Some(e) = link.backward {
-                    time = time.min(f * graph.time_s[e as usize] + t_from);
-                }
-                if anchor.snap.link == l as u32 {
-                    let delta = anchor.snap.fraction - f;
-                    let edge = if delta >= 0.0 { link.forward } else { link.backward };
-                    if let Some(e) = edge {
-                        time = time.min(delta.abs() * graph.time_s[e as usize] + anchor.snap.distance_m / model.walk_m_s);
-                    }
-                }
-                if time <= max_s {
-                    samples.push([w[0][0] + t * (w[1][0] - w[0][0]), w[0][1] + t * (w[1][1] - w[0][1]), time]);
-                }
+        if let Some(e) = link.backward {
+            time = time.min(f * graph.time_s[e as usize] + time_of(link.from));
+        }
+        if anchor.snap.link == snap.link {
+            let delta = anchor.snap.fraction - f;
+            if let Some(e) = if delta >= 0.0 { link.forward } else { link.backward } {
+                time = time.min(delta.abs() * graph.time_s[e as usize] + anchor.snap.distance_m / model.walk_m_s);
             }
-            along += length;
         }
-    }
-    if samples.is_empty() {
-        return empty();
-    }
-    // The time surface: each sample spreads by walking, at most off_network_m.
-    let margin = off_network_m + 2.0 * cell_m;
-    let (mut x0, mut y0, mut x1, mut y1) = (f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY);
-    for s in &samples {
-        x0 = x0.min(s[0]);
-        y0 = y0.min(s[1]);
-        x1 = x1.max(s[0]);
-        y1 = y1.max(s[1]);
-    }
-    let (x0, y0) = (x0 - margin, y0 - margin);
-    let width = ((x1 + margin - x0) / cell_m).ceil() as usize + 1;
-    let height = ((y1 + margin - y0) / cell_m).ceil() as usize + 1;
+        time + snap.distance_m / model.walk_m_s
+    };
+    // The window of the grid the reached links span, with a margin.
+    let margin = 2.0 * grid.cell_m + grid.off_network_m;
+    let column = |x: f64| (((x - grid.x0) / grid.cell_m).floor().max(0.0) as usize).min(grid.width - 1);
+    let row = |y: f64| (((y - grid.y0) / grid.cell_m).floor().max(0.0) as usize).min(grid.height - 1);
+    let (i0, i1, j0, j1) = (column(x0 - margin), column(x1 + margin) + 1, row(y0 - margin), row(y1 + margin) + 1);
+    let (width, height) = ((i1 - i0 + 1).min(grid.width - i0), (j1 - j0 + 1).min(grid.height - j0));
     let unreached = max_s * 4.0 + 1.0;
-    let mut surface = vec![unreached; width * height];
-    for s in &samples {
-        let radius = off_network_m.min((max_s - s[2]) * model.walk_m_s);
-        let (cx, cy) = ((s[0] - x0) / cell_m, (s[1] - y0) / cell_m);
-        let r = radius / cell_m;
-        let (i0, i1) = ((cx - r).floor().max(0.0) as usize, ((cx + r).ceil() as usize).min(width - 1));
-        let (j0, j1) = ((cy - r).floor().max(0.0) as usize, ((cy + r).ceil() as usize).min(height - 1));
-        for j in j0..=j1 {
-            for i in i0..=i1 {
-                let d = ((i as f64 - cx) * cell_m).hypot((j as f64 - cy) * cell_m);
-                if d <= radius {
-                    let t = s[2] + d / model.walk_m_s;
-                    let cell = &mut surface[j * width + i];
-                    if t < *cell {
-                        *cell = t;
-                    }
+    // Negated: the contour at or above -T is the area within T.
+    let mut negated = vec![-unreached; width * height];
+    for j in 0..height {
+        for i in 0..width {
+            if let Some(snap) = &grid.snaps[(j0 + j) * grid.width + i0 + i] {
+                // Beyond the last band a time is only an upper bound (the search stopped there).
+                let t = time_on_link(snap);
+                if t <= max_s {
+                    negated[j * width + i] = -t;
                 }
             }
         }
     }
-    // Contour the negated surface: the area at or above -T is the area within T.
-    let negated: Vec<f64> = surface.iter().map(|t| -t).collect();
     let thresholds: Vec<f64> = bands.iter().map(|b| -b).collect();
+    // Value k sits at the cell centre; contour places it at k + 0.5 steps from the origin.
     let builder = ContourBuilder::new(width, height, true)
-        .x_origin(x0 - cell_m / 2.0)
-        .y_origin(y0 - cell_m / 2.0)
-        .x_step(cell_m)
-        .y_step(cell_m);
-    let contours = builder.contours(&negated, &thresholds).expect("the grid holds width x height values");
-    contours.into_iter().map(|c| c.into_inner().0).collect()
+        .x_origin(grid.x0 + i0 as f64 * grid.cell_m - grid.cell_m / 2.0)
+        .y_origin(grid.y0 + j0 as f64 * grid.cell_m - grid.cell_m / 2.0)
+        .x_step(grid.cell_m)
+        .y_step(grid.cell_m);
+    let contours = builder.contours(&negated, &thresholds).expect("the window holds width x height values");
+    let surface = TimeSurface {
+        x0: grid.x0 + i0 as f64 * grid.cell_m,
+        y0: grid.y0 + j0 as f64 * grid.cell_m,
+        cell_m: grid.cell_m,
+        width,
+        height,
+        times_s: negated.iter().map(|v| if -v <= max_s { -v } else { f64::INFINITY }).collect(),
+    };
+    Some((surface, contours.into_iter().map(|c| c.into_inner().0).collect()))
 }

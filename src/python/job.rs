@@ -200,7 +200,7 @@ pub fn run_coverage<'py>(
 #[pyfunction]
 #[pyo3(signature = (services, network, *, mode="walk", minutes=vec![5.0, 10.0, 15.0, 30.0], services_layer=None,
                     categories=None, cell_m=None, off_network_m=None, max_snap_m=500.0, dissolve=false, output=None,
-                    progress=None))]
+                    surfaces=false, progress=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn travel_areas<'py>(
     py: Python<'py>,
@@ -215,6 +215,7 @@ pub fn travel_areas<'py>(
     max_snap_m: f64,
     dissolve: bool,
     output: Option<PathBuf>,
+    surfaces: bool,
     progress: Option<Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let bands_s = minutes.iter().map(|m| minutes_to_s("minutes", *m)).collect::<PyResult<_>>()?;
@@ -222,7 +223,7 @@ pub fn travel_areas<'py>(
         services: LayerSource::new(services, services_layer),
         network: network.inner.clone(),
         mode: mode.parse().py_err(py)?,
-        options: TravelAreaOptions { bands_s, cell_m, off_network_m },
+        options: TravelAreaOptions { bands_s, cell_m, off_network_m, keep_surfaces: surfaces },
         categories: categories.unwrap_or_default(),
         dissolve,
         max_snap_m,
@@ -258,5 +259,20 @@ pub fn travel_areas<'py>(
         })
         .collect::<PyResult<_>>()?;
     out.set_item("areas", areas)?;
+    if surfaces {
+        let by_service = PyDict::new(py);
+        for (service, surface) in report.services.iter().zip(&report.surfaces) {
+            let Some(surface) = surface else { continue };
+            let d = PyDict::new(py);
+            d.set_item("x0", surface.x0)?;
+            d.set_item("y0", surface.y0)?;
+            d.set_item("cell_m", surface.cell_m)?;
+            let times = numpy::ndarray::Array2::from_shape_vec((surface.height, surface.width), surface.times_s.clone())
+                .expect("height x width");
+            d.set_item("times_s", times.into_pyarray(py))?;
+            by_service.set_item(&service.id, d)?;
+        }
+        out.set_item("surfaces", by_service)?;
+    }
     Ok(out)
 }
