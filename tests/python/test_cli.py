@@ -67,3 +67,36 @@ def test_unknown_field_is_one_line(tmp_path, demo_data):
     assert len(result.stderr.strip().splitlines()) == 1
     assert "layer 'town_centres', field 'pop': no such field" in result.stderr
     assert not (tmp_path / "x.gpkg").exists()
+
+
+def test_network_build_info_and_travel_areas(tmp_path, helsinki_pbf):
+    import sqlite3
+
+    saved = tmp_path / "helsinki.cmnet"
+    first = run("network", "build", helsinki_pbf, "--out", saved)
+    assert first.returncode == 0, first.stderr
+    assert "Written:" in first.stdout and "walk" in first.stdout and "dropped" in first.stdout
+    second = run("network", "build", helsinki_pbf, "--out", saved)
+    assert second.returncode == 0 and "up to date" in second.stdout
+    info = run("network", "info", saved)
+    assert info.returncode == 0 and "EPSG:32635" in info.stdout
+    desks = write_geojson(tmp_path / "desks.geojson", [good_service(lon=24.9384, lat=60.1699),
+                                                      good_service(id="S2", lon=24.95, lat=60.165)])
+    out = tmp_path / "areas.gpkg"
+    areas = run("travel-areas", desks, "--network", saved, "--minutes", "5", "10", "--out", out)
+    assert areas.returncode == 0, areas.stderr
+    with sqlite3.connect(out) as db:
+        rows = db.execute("select service_id, band_min from travel_areas order by service_id, band_min").fetchall()
+    assert rows == [("S1", 5.0), ("S1", 10.0), ("S2", 5.0), ("S2", 10.0)]
+    demand = write_geojson(tmp_path / "demand.geojson", [{"code": "D", "pop": 5, "lon": 24.94, "lat": 60.168}])
+    nearest = run("nearest", desks, demand, "--population", "pop", "--network", saved, "--mode", "walk",
+                  "--out", tmp_path / "n.gpkg")
+    assert nearest.returncode == 0, nearest.stderr
+    assert "Mode walk (network)" in nearest.stdout
+
+
+def test_network_build_refuses_a_point_layer(tmp_path):
+    desks = write_geojson(tmp_path / "desks.geojson", [good_service()])
+    result = run("network", "build", desks, "--out", tmp_path / "x.cmnet")
+    assert result.returncode == 2 and "holds points, not lines" in result.stderr
+    assert not (tmp_path / "x.cmnet").exists()

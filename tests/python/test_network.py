@@ -240,25 +240,31 @@ def test_dissolved_areas_cover_each_service_area(tmp_path, helsinki):
 
 
 def test_saved_network_loads_and_is_rebuilt_when_its_source_changes(tmp_path, helsinki_pbf):
-    source = tmp_path / "city.osm.pbf"
-    shutil.copy(helsinki_pbf, source)
+    source = minimal_pbf(tmp_path / "city.osm.pbf", with_way=True)
     saved = tmp_path / "city.cmnet"
-    network = cm.Network.build(source)
-    network.save(saved)
+    small = cm.Network.build(source)
+    assert small.info()["modes"]["walk"]["nodes"] == 2
+    small.save(saved)
     loaded, rebuilt = cm.Network.open(saved)
-    assert not rebuilt and loaded.info() == network.info()
-    np.testing.assert_array_equal(loaded.edges("car")["time_s"], network.edges("car")["time_s"])
-    with open(source, "r+b") as f:  # change the source: cut its last block off
+    assert not rebuilt and loaded.info() == small.info()
+    np.testing.assert_array_equal(loaded.edges("walk")["time_s"], small.edges("walk")["time_s"])
+    shutil.copy(helsinki_pbf, source)  # the source changes
+    rebuilt_network, rebuilt = cm.Network.open(saved)
+    assert rebuilt and rebuilt_network.info()["modes"]["walk"]["nodes"] > 6000
+    again, rebuilt = cm.Network.open(saved)  # saved over: up to date now
+    assert not rebuilt and again.info() == rebuilt_network.info()
+    with open(source, "r+b") as f:  # a damaged source is reported, the saved file kept
         f.truncate(source.stat().st_size - 1)
     with pytest.raises(cm.InputError, match="not a readable OSM PBF file"):
         cm.Network.open(saved)
-    shutil.copy(helsinki_pbf.with_name("Helsinki.osm.pbf"), source)
-    again, rebuilt = cm.Network.open(saved)
-    assert not rebuilt
+    source.unlink()  # without its source a saved network is used as it is
+    kept, rebuilt = cm.Network.open(saved)
+    assert not rebuilt and kept.info() == rebuilt_network.info()
 
 
-def minimal_pbf(path):
-    """An OSM PBF holding one node and no way, encoded by hand (protobuf)."""
+def minimal_pbf(path, with_way=False):
+    """An OSM PBF encoded by hand (protobuf): two nodes 111 m apart and, with
+    ``with_way``, a residential street between them."""
     import struct
     import zlib
 
@@ -279,15 +285,24 @@ def minimal_pbf(path):
     def zigzag(v):
         return (v << 1) ^ (v >> 63)
 
+    def packed(number_, values):
+        return field(number_, b"".join(varint(v) for v in values))
+
     def blob(kind, message):
         body = number(2, len(message)) + field(3, zlib.compress(message))
         header = field(1, kind.encode()) + number(3, len(body))
         return struct.pack(">I", len(header)) + header + body
 
     header_block = field(4, b"OsmSchema-V0.6") + field(4, b"DenseNodes")
-    dense = field(1, varint(zigzag(1))) + field(8, varint(zigzag(454_000_000))) + field(9, varint(zigzag(122_000_000)))
-    block = field(1, field(1, b"")) + field(2, field(2, dense))
-    path.write_bytes(blob("OSMHeader", header_block) + blob("OSMData", block))
+    # ids 1, 2; lat 45.4, 45.401; lon 12.2 (units of 100 nanodegrees, delta coded)
+    dense = (packed(1, [zigzag(1), zigzag(1)]) + packed(8, [zigzag(454_000_000), zigzag(10_000)])
+             + packed(9, [zigzag(122_000_000), zigzag(0)]))
+    groups = field(2, field(2, dense))
+    if with_way:
+        way = number(1, 1) + packed(2, [1]) + packed(3, [2]) + packed(8, [zigzag(1), zigzag(1)])
+        groups += field(2, field(3, way))
+    strings = field(1, field(1, b"") + field(1, b"highway") + field(1, b"residential"))
+    path.write_bytes(blob("OSMHeader", header_block) + blob("OSMData", strings + groups))
     return path
 
 
