@@ -10,6 +10,7 @@
 //! Metres and seconds throughout; coordinates in the working CRS (a
 //! projected CRS in metres, by default the UTM zone of the data).
 
+pub mod accessibility;
 pub mod catalogue;
 pub mod cost;
 pub mod coverage;

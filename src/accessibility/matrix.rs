@@ -1,0 +1,62 @@
+//! A sparse cost matrix between demand units and services.
+
+use crate::cost::CostModel;
+use crate::error::{Error, Result};
+use crate::index::FacilityIndex;
+use crate::progress::{par_map_chunked, Progress};
+
+/// One demand unit - service pair.
+///
+/// # Units
+/// `cost_s` in seconds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Pair {
+    pub demand: u32,
+    pub service: u32,
+    pub cost_s: f64,
+}
+
+/// Costs between `demands` demand units and `services` services; pairs
+/// absent are beyond reach.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CostMatrix {
+    pub demands: usize,
+    pub services: usize,
+    pub pairs: Vec<Pair>,
+}
+
+impl CostMatrix {
+    /// Checks indices and costs.
+    pub fn new(demands: usize, services: usize, pairs: Vec<Pair>) -> Result<Self> {
+        for (k, p) in pairs.iter().enumerate() {
+            if p.demand as usize >= demands || p.service as usize >= services {
+                return Err(Error::parameter("pairs", format!("pair {k} names a demand unit or service that does not exist")));
+            }
+            if !(p.cost_s.is_finite() && p.cost_s >= 0.0) {
+                return Err(Error::parameter("cost", format!("pair {k} has cost {}, not a finite cost >= 0", p.cost_s)));
+            }
+        }
+        Ok(CostMatrix { demands, services, pairs })
+    }
+
+    /// Every pair within `cutoff_s` by a cost model, in parallel.
+    pub fn from_model(
+        demand: &[[f64; 2]],
+        services: &FacilityIndex,
+        model: &dyn CostModel,
+        category: Option<usize>,
+        cutoff_s: f64,
+        progress: &dyn Progress,
+    ) -> Result<Self> {
+        let costs = model.bind(services)?;
+        let rows = par_map_chunked(demand.len(), 1024, progress, |i| costs.within(demand[i], category, cutoff_s))?;
+        let pairs = rows
+            .into_iter()
+            .enumerate()
+            .flat_map(|(i, found)| {
+                found.into_iter().map(move |r| Pair { demand: i as u32, service: r.service as u32, cost_s: r.time_s })
+            })
+            .collect();
+        Ok(CostMatrix { demands: demand.len(), services: services.len(), pairs })
+    }
+}
