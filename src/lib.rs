@@ -16,11 +16,13 @@ pub mod cost;
 pub mod coverage;
 pub mod crs;
 pub mod error;
+pub mod gaps;
 pub mod index;
 pub mod io;
 pub mod job;
 pub mod network;
 pub mod progress;
+pub mod siting;
 pub mod travel_areas;
 
 #[cfg(feature = "python")]
