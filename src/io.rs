@@ -319,7 +319,36 @@ pub enum GeometryKind {
 /// Writes layers to a GeoPackage: to a temporary file in the same folder,
 /// then renamed over `path`.
 pub fn write_geopackage(path: &Path, layers: &[OutputLayer], working: &WorkingCrs) -> Result<()> {
-    replace_atomically(path, |temporary| write_layers(temporary, layers, working))
+    replace_atomically(path, |temporary| {
+        let driver = DriverManager::get_driver_by_name("GPKG").map_err(|e| Error::io(path.display(), e))?;
+        let dataset = driver.create_vector_only(temporary).map_err(|e| Error::io(path.display(), e))?;
+        write_layers(dataset, path, layers, working)
+    })
+}
+
+/// Adds layers to an existing GeoPackage (replacing layers of the same
+/// name), through a copy moved into place; creates it when absent.
+pub fn add_to_geopackage(path: &Path, layers: &[OutputLayer], working: &WorkingCrs) -> Result<()> {
+    if !path.exists() {
+        return write_geopackage(path, layers, working);
+    }
+    replace_atomically(path, |temporary| {
+        let gdal_error = |e: gdal::errors::GdalError| Error::io(path.display(), e);
+        std::fs::copy(path, temporary).map_err(|e| Error::io(path.display(), e))?;
+        let options = DatasetOptions {
+            open_flags: GdalOpenFlags::GDAL_OF_VECTOR | GdalOpenFlags::GDAL_OF_UPDATE,
+            allowed_drivers: Some(&["GPKG"]),
+            ..Default::default()
+        };
+        let mut dataset = Dataset::open_ex(temporary, options).map_err(gdal_error)?;
+        for output in layers {
+            let existing = dataset.layers().position(|l| l.name() == output.name);
+            if let Some(index) = existing {
+                dataset.delete_layer(index).map_err(gdal_error)?;
+            }
+        }
+        write_layers(dataset, path, layers, working)
+    })
 }
 
 /// Writes through `write` to a temporary file in the folder of `path`, then
@@ -341,10 +370,9 @@ pub fn replace_atomically(path: &Path, write: impl FnOnce(&Path) -> Result<()>) 
     result
 }
 
-fn write_layers(path: &Path, layers: &[OutputLayer], working: &WorkingCrs) -> Result<()> {
+/// Writes layers into an open dataset; `path` names the target in messages.
+fn write_layers(mut dataset: Dataset, path: &Path, layers: &[OutputLayer], working: &WorkingCrs) -> Result<()> {
     let gdal_error = |e: gdal::errors::GdalError| Error::io(path.display(), e);
-    let driver = DriverManager::get_driver_by_name("GPKG").map_err(gdal_error)?;
-    let mut dataset = driver.create_vector_only(path).map_err(gdal_error)?;
     let srs = SpatialRef::from_epsg(working.epsg).map_err(gdal_error)?;
     for output in layers {
         let mut transaction = dataset.start_transaction().map_err(gdal_error)?;

@@ -21,6 +21,7 @@ pub mod index;
 pub mod io;
 pub mod job;
 pub mod network;
+pub mod planning;
 pub mod progress;
 pub mod siting;
 pub mod travel_areas;

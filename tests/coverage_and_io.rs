@@ -70,3 +70,20 @@ fn a_failed_write_leaves_the_previous_file_untouched() {
     let names: Vec<_> = std::fs::read_dir(folder.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(names.len(), 1, "temporary file left behind: {names:?}");
 }
+
+#[test]
+fn adding_layers_keeps_the_others_and_replaces_same_names() {
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("out.gpkg");
+    let working = WorkingCrs::from_epsg(32633).unwrap();
+    let named = |name: &str, v: i64| OutputLayer { name: name.into(), ..table(vec![vec![Value::Integer(v)]]) };
+    capacitymetro::write_geopackage(&path, &[named("first", 1), named("second", 2)], &working).unwrap();
+    capacitymetro::io::add_to_geopackage(&path, &[named("second", 20), named("third", 3)], &working).unwrap();
+    let dataset = gdal::Dataset::open(&path).unwrap();
+    let mut names: Vec<String> = dataset.layers().map(|l| gdal::vector::LayerAccess::name(&l)).collect();
+    names.sort();
+    assert_eq!(names, ["first", "second", "third"]);
+    let mut second = dataset.layer_by_name("second").unwrap();
+    let value = gdal::vector::LayerAccess::features(&mut second).next().unwrap().field_as_integer64(0).unwrap();
+    assert_eq!(value, Some(20));
+}

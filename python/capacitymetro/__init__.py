@@ -17,12 +17,15 @@ from ._core import (
     InputError,
     Network,
     __version__,
+    accessibility_arrays,
     coverage_arrays,
     default_speed_m_s,
+    suggest_sites,
     travel_areas,
     validate_catalogue,
     vocabulary,
 )
+from ._core import run_accessibility as accessibility
 from ._core import run_coverage as coverage
 from .demo import DEMO_DATA, run_demo
 
@@ -55,11 +58,14 @@ __all__ = [
     "InputError",
     "Network",
     "__version__",
+    "accessibility",
+    "accessibility_arrays",
     "coverage",
     "coverage_arrays",
     "default_speed_m_s",
     "open_network",
     "run_demo",
+    "suggest_sites",
     "travel_areas",
     "validate",
     "vocabulary",

@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
+import numpy as np
+
 from . import _core
 from .demo import ATTRIBUTION, SUMMARY_MINUTES, run_demo
 
@@ -80,6 +82,32 @@ def format_summary(result: dict, language: str = "en") -> str:
     return "\n".join(lines)
 
 
+def format_gaps(access: dict, category: str, top: int = 5) -> str:
+    """The worst-served zones of a category by gap score."""
+    rows = access["categories"][category]["by_zone"][:top]
+    lines = [f"Service gaps, {category}: zone, unserved, in the lowest fifth, gap score"]
+    lines += [f"  {zone:<28} {_population(unserved):>9} {_population(low):>9} {_population(score):>9}"
+              for zone, unserved, low, score in rows]
+    return "\n".join(lines)
+
+
+def format_sites(sites: dict, category: str) -> str:
+    lines = [f"Suggested new sites for {category} (covered within the time: "
+             f"{_population(sites['covered_before'])} -> {_population(sites['covered_after'])} of "
+             f"{_population(sites['population_total'])}):"]
+    lines += [f"  {rank}. {name}: +{_population(gain)}"
+              for rank, (name, gain) in enumerate(zip(sites["sites"], sites["gains"]), start=1)]
+    return "\n".join(lines)
+
+
+def _add_demand(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("services", type=Path, help="service catalogue file")
+    parser.add_argument("demand", type=Path, help="demand file (points or polygons)")
+    parser.add_argument("--population", required=True, help="population field of the demand layer")
+    parser.add_argument("--id-field", help="identifier field of the demand layer (default: feature id)")
+    parser.add_argument("--name-field", help="name field of the demand layer")
+
+
 def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mode", choices=MODES, default="walk", help="travel mode (default: %(default)s)")
     parser.add_argument("--minutes", type=float, default=30.0,
@@ -114,11 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
                                   description="For each demand unit (points or polygons with a population field) "
                                   "and category: the nearest service, its distance and time, and the number of "
                                   "services within --minutes. Writes a GeoPackage.")
-    nearest.add_argument("services", type=Path, help="service catalogue file")
-    nearest.add_argument("demand", type=Path, help="demand file (points or polygons)")
-    nearest.add_argument("--population", required=True, help="population field of the demand layer")
-    nearest.add_argument("--id-field", help="identifier field of the demand layer (default: feature id)")
-    nearest.add_argument("--name-field", help="name field of the demand layer")
+    _add_demand(nearest)
     nearest.add_argument("--services-layer", help="layer of the services file")
     nearest.add_argument("--demand-layer", help="layer of the demand file")
     nearest.add_argument("--category", action="append", help="analyse only this category (repeatable)")
@@ -166,7 +190,56 @@ def build_parser() -> argparse.ArgumentParser:
                        help="grid cell in metres (default: 50 walking, 75 cycling, 100 driving)")
     areas.add_argument("--dissolve", action="store_true", help="one area per category and band")
     areas.add_argument("--out", type=Path, required=True, help="output GeoPackage")
+
+    for name, text in (("accessibility", "accessibility index per category (2SFCA, E2SFCA, 3SFCA, gravity)"),
+                       ("gaps", "service gaps per category and the worst-served zones")):
+        command = commands.add_parser(name, help=text, description=text[0].upper() + text[1:] +
+                                      ". Both commands write the layers accessibility and gaps_by_zone.")
+        _add_demand(command)
+        command.add_argument("--method", choices=["2sfca", "e2sfca", "3sfca", "gravity"], default="e2sfca",
+                             help="index (default: %(default)s)")
+        command.add_argument("--decay", help="decay for 2sfca, 3sfca, gravity: uniform, linear:S, exponential:S, "
+                             "gaussian:S, power:EXP[:MIN_S] (seconds)")
+        command.add_argument("--served-minutes", type=float, default=30.0,
+                             help="unserved: no service within this many minutes (default: %(default)s)")
+        command.add_argument("--zone-field", help="demand field to sum gaps by (default: each unit)")
+        command.add_argument("--category", action="append", help="only this category (repeatable)")
+        command.add_argument("--out", type=Path, required=True, help="output GeoPackage")
+        _add_common(command)
+
+    sites = commands.add_parser("suggest-sites", help="new sites that cover the most population (MCLP)",
+                                description="Choose new sites for a category from candidate points (default: the "
+                                "demand units) to cover the most population not yet within --minutes of a service "
+                                "(Church and ReVelle 1974; greedy with interchange).")
+    _add_demand(sites)
+    sites.add_argument("--category", required=True, help="service category")
+    sites.add_argument("--sites", type=int, default=3, help="number of new sites (default: %(default)s)")
+    sites.add_argument("--candidates", type=Path, help="candidate points (default: the demand units)")
+    sites.add_argument("--out", type=Path, required=True, help="output GeoPackage")
+    _add_common(sites)
     return parser
+
+
+def run_planning(args: argparse.Namespace, network) -> int:
+    common = dict(id_field=args.id_field, name_field=args.name_field, mode=args.mode, network=network,
+                  working_epsg=args.working_epsg, output=args.out)
+    if args.command == "suggest-sites":
+        sites = _core.suggest_sites(args.services, args.demand, args.population, args.category, sites=args.sites,
+                                    minutes=args.minutes, candidates=args.candidates, **common)
+        print(format_sites(sites, args.category))
+        return 0
+    access = _core.run_accessibility(args.services, args.demand, args.population, method=args.method,
+                                     minutes=args.minutes, decay=args.decay, served_minutes=args.served_minutes,
+                                     categories=args.category, zone_field=args.zone_field,
+                                     progress=ProgressBar(args.command), **common)
+    for category, values in access["categories"].items():
+        if args.command == "gaps":
+            print(format_gaps(access, category))
+        else:
+            a = values["access"]
+            print(f"{category:<20} {args.method} min {a.min():.4g}  median {np.median(a):.4g}  max {a.max():.4g}")
+    print(f"Written: {args.out} (layers accessibility, gaps_by_zone)")
+    return 0
 
 
 def run_network(args: argparse.Namespace) -> int:
@@ -215,6 +288,8 @@ def run(args: argparse.Namespace) -> int:
             print("Too far from the network, no area: " + ", ".join(result["unreachable_services"]))
         return 0
     network = open_network(args.network) if getattr(args, "network", None) else None
+    if args.command in ("accessibility", "gaps", "suggest-sites"):
+        return run_planning(args, network)
     if args.command == "validate":
         services, epsg = _core.validate_catalogue(args.services, args.layer)
         print(f"{args.services}: {len(services)} services, all valid (working CRS EPSG:{epsg})")
@@ -232,7 +307,12 @@ def run(args: argparse.Namespace) -> int:
         return 0
     result = run_demo(args.out, mode=args.mode, network=network, progress=ProgressBar("demo"))
     print(format_summary(result, args.language))
-    print(f"Written: {result['output']} (layers services, municipalities, summary)")
+    print()
+    print(format_gaps(result["accessibility"], result["gap_category"]))
+    print()
+    print(format_sites(result["suggested_sites"], result["gap_category"]))
+    print(f"Written: {result['output']} (layers services, municipalities, summary, accessibility, gaps_by_zone, "
+          "suggested_sites)")
     print(ATTRIBUTION)
     return 0
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from ._core import run_coverage
+from ._core import run_accessibility, run_coverage, suggest_sites
 
 DEMO_DATA = Path(__file__).resolve().parent / "data"
 SERVICES = DEMO_DATA / "services.csv"
@@ -25,9 +25,12 @@ def run_demo(
 ) -> dict:
     """Coverage of every category for the 44 municipalities, each represented
     by its town centre (Mestre for Venezia), written to ``out_dir/cmv_demo.gpkg``
-    (layers services, municipalities, summary). Straight-line costs unless a
-    ``network`` (capacitymetro.Network) is given. Returns the core's result
-    dict with ``output`` added."""
+    (layers services, municipalities, summary), then E2SFCA accessibility and
+    service gaps per category (layers accessibility, gaps_by_zone) and three
+    new sites for the category with the largest gap (layer suggested_sites).
+    Straight-line costs unless a ``network`` (capacitymetro.Network) is given.
+    Returns the coverage result with ``output``, ``accessibility``,
+    ``gap_category`` and ``suggested_sites`` added."""
     output = Path(out_dir) / "cmv_demo.gpkg"
     result = run_coverage(
         SERVICES,
@@ -45,5 +48,10 @@ def run_demo(
         network=network,
         progress=progress,
     )
-    result["output"] = str(output)
+    common = dict(id_field="istat_code", name_field="name", mode=mode, network=network, output=output, append=True)
+    access = run_accessibility(SERVICES, TOWN_CENTRES, "population", method="e2sfca", served_minutes=30.0,
+                               progress=progress, **common)
+    gap_category = max(access["categories"], key=lambda c: access["categories"][c]["gap_score"].sum())
+    sites = suggest_sites(SERVICES, TOWN_CENTRES, "population", gap_category, sites=3, minutes=30.0, **common)
+    result.update(output=str(output), accessibility=access, gap_category=gap_category, suggested_sites=sites)
     return result

@@ -23,6 +23,38 @@ pub enum Decay {
     Power { exponent: f64, min_cost_s: f64 },
 }
 
+impl std::str::FromStr for Decay {
+    type Err = Error;
+    /// `uniform`, `linear:ZERO_AT_S`, `exponential:SCALE_S`, `gaussian:SIGMA_S`,
+    /// `power:EXPONENT[:MIN_COST_S]` (e.g. `power:-1:60`).
+    fn from_str(text: &str) -> Result<Self> {
+        let mut parts = text.split(':');
+        let name = parts.next().unwrap_or_default();
+        let numbers: Vec<f64> = parts
+            .map(|p| p.trim().parse::<f64>().map_err(|_| Error::parameter("decay", format!("'{p}' in '{text}' is not a number"))))
+            .collect::<Result<_>>()?;
+        let arity = |n: std::ops::RangeInclusive<usize>| {
+            if n.contains(&numbers.len()) {
+                Ok(())
+            } else {
+                Err(Error::parameter("decay", format!("'{text}': {name} takes {n:?} numbers")))
+            }
+        };
+        let decay = match name {
+            "uniform" => arity(0..=0).map(|_| Decay::Uniform),
+            "linear" => arity(1..=1).map(|_| Decay::Linear { zero_at_s: numbers[0] }),
+            "exponential" => arity(1..=1).map(|_| Decay::Exponential { scale_s: numbers[0] }),
+            "gaussian" => arity(1..=1).map(|_| Decay::Gaussian { sigma_s: numbers[0] }),
+            "power" => arity(1..=2).map(|_| Decay::Power { exponent: numbers[0], min_cost_s: numbers.get(1).copied().unwrap_or(0.0) }),
+            other => Err(Error::parameter(
+                "decay",
+                format!("'{other}' is not one of uniform, linear, exponential, gaussian, power"),
+            )),
+        }?;
+        decay.validated()
+    }
+}
+
 impl Decay {
     /// The weight at a cost.
     pub fn weight(&self, cost_s: f64) -> f64 {

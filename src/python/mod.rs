@@ -1,6 +1,7 @@
 //! The Python extension `capacitymetro._core`: thin wrappers, one file per
 //! core module. No analysis logic lives here.
 
+mod accessibility;
 mod catalogue;
 mod error;
 mod index;
@@ -27,5 +28,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(job::default_speed_m_s, m)?)?;
     m.add_class::<network::Network>()?;
     m.add_function(wrap_pyfunction!(job::travel_areas, m)?)?;
+    m.add_function(wrap_pyfunction!(accessibility::accessibility_arrays, m)?)?;
+    m.add_function(wrap_pyfunction!(accessibility::run_accessibility, m)?)?;
+    m.add_function(wrap_pyfunction!(accessibility::suggest_sites, m)?)?;
     Ok(())
 }

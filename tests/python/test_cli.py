@@ -100,3 +100,29 @@ def test_network_build_refuses_a_point_layer(tmp_path):
     result = run("network", "build", desks, "--out", tmp_path / "x.cmnet")
     assert result.returncode == 2 and "holds points, not lines" in result.stderr
     assert not (tmp_path / "x.cmnet").exists()
+
+
+@pytest.mark.parametrize("command", ["accessibility", "gaps"])
+def test_accessibility_and_gaps_commands(tmp_path, demo_data, command):
+    import sqlite3
+
+    out = tmp_path / f"{command}.gpkg"
+    result = run(command, demo_data / "services.csv", demo_data / "town_centres.csv", "--population", "population",
+                 "--id-field", "istat_code", "--name-field", "name", "--mode", "car", "--category", "health",
+                 "--method", "2sfca", "--out", out)
+    assert result.returncode == 0, result.stderr
+    assert "health" in result.stdout
+    with sqlite3.connect(out) as db:
+        assert db.execute("select count(*) from accessibility").fetchone()[0] == 44
+        assert db.execute("select count(*) from gaps_by_zone where category='health'").fetchone()[0] == 44
+
+
+def test_suggest_sites_command(tmp_path, demo_data):
+    result = run("suggest-sites", demo_data / "services.csv", demo_data / "town_centres.csv", "--population",
+                 "population", "--name-field", "name", "--category", "housing", "--sites", "2", "--mode", "car",
+                 "--out", tmp_path / "sites.gpkg")
+    assert result.returncode == 0, result.stderr
+    assert "Suggested new sites for housing" in result.stdout and "2." in result.stdout
+    too_many = run("suggest-sites", demo_data / "services.csv", demo_data / "town_centres.csv", "--population",
+                   "population", "--category", "housing", "--sites", "50", "--out", tmp_path / "x.gpkg")
+    assert too_many.returncode == 2 and "50 sites asked for, but only 44 candidates" in too_many.stderr

@@ -78,7 +78,10 @@ def test_demo_numbers_equal_an_independent_computation(demo, demo_data):
 def test_demo_geopackage_layers(demo):
     with sqlite3.connect(demo["output"]) as db:
         tables = {r[0]: r[1] for r in db.execute("select table_name, data_type from gpkg_contents")}
-        assert tables == {"services": "features", "municipalities": "features", "summary": "attributes"}
+        assert tables == {"services": "features", "municipalities": "features", "summary": "attributes",
+                          "accessibility": "features", "gaps_by_zone": "attributes", "suggested_sites": "features"}
+        assert db.execute("select count(*) from suggested_sites").fetchone()[0] == 3
+        assert db.execute("select count(*) from gaps_by_zone").fetchone()[0] == 11 * 44
         assert db.execute("select count(*) from municipalities").fetchone()[0] == 44
         assert db.execute("select sum(population) from municipalities").fetchone()[0] == 833_703
         assert db.execute("select count(*) from services").fetchone()[0] == len(demo["services"])
@@ -100,4 +103,5 @@ def test_demo_cli_prints_the_summary(tmp_path):
     assert "Legal help and residence permits" in result.stdout
     assert "Residents: 833 703 in 44 units." in result.stdout
     assert "not an official directory" in result.stdout
+    assert "Suggested new sites for" in result.stdout and "Service gaps," in result.stdout
     assert (tmp_path / "cmv_demo.gpkg").exists()
