@@ -138,7 +138,7 @@ fn two_sfca_on_a_small_graph_by_hand_with_both_cost_models() {
         backward_s: Some(100.0),
     };
     let (graph, _) = Graph::from_links(points.clone(), vec![link(0, 1), link(1, 2)]);
-    let mode_graph = ModeGraph { mode: Mode::Walk, graph, islands: Default::default() };
+    let mode_graph = ModeGraph::new(Mode::Walk, graph, Default::default());
     let network = NetworkCost::new(&mode_graph);
     // By hand: R_A = 10 / (100 + 50) = 1/15; R_C = 20 / (50 + 50) = 1/5;
     // A_A = 1/15, A_B = 1/15 + 1/5 = 4/15, A_C = 1/5.

@@ -16,7 +16,7 @@ fn square() -> ModeGraph {
     let links = vec![link(0, 1, true), link(1, 2, false), link(2, 3, true), link(3, 0, true)];
     let (graph, islands) = Graph::from_links(xy.clone(), links);
     assert_eq!(islands, Islands::default());
-    ModeGraph { mode: Mode::Car, graph, islands }
+    ModeGraph::new(Mode::Car, graph, islands)
 }
 
 #[test]

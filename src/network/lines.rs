@@ -133,7 +133,7 @@ pub fn build_lines(path: &Path, options: &BuildOptions) -> Result<(u32, Vec<Mode
             });
         }
         let (graph, islands) = Graph::from_links(grid.xy.clone(), links);
-        modes.push(ModeGraph { mode, graph, islands });
+        modes.push(ModeGraph::new(mode, graph, islands));
     }
     if modes.iter().all(|m| m.graph.edge_count() == 0) {
         return Err(Error::input(&layer.name, None, Some("geometry"), "no usable lines: the network is empty"));

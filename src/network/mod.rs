@@ -56,11 +56,32 @@ impl SourceInfo {
 }
 
 /// The graph of one mode and what building it dropped.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ModeGraph {
     pub mode: Mode,
     pub graph: Graph,
     pub islands: Islands,
+    /// The reversed graph, made on first use (searches towards a service).
+    #[serde(skip)]
+    pub reversed: std::sync::OnceLock<Graph>,
+}
+
+/// Equal graphs are equal whether or not their reversed graph was made yet.
+impl PartialEq for ModeGraph {
+    fn eq(&self, other: &Self) -> bool {
+        self.mode == other.mode && self.graph == other.graph && self.islands == other.islands
+    }
+}
+
+impl ModeGraph {
+    pub fn new(mode: Mode, graph: Graph, islands: Islands) -> Self {
+        ModeGraph { mode, graph, islands, reversed: std::sync::OnceLock::new() }
+    }
+
+    /// The graph with every edge reversed, made once.
+    pub fn reversed(&self) -> &Graph {
+        self.reversed.get_or_init(|| self.graph.reversed())
+    }
 }
 
 /// A built network: one graph per mode, in a metric working CRS.
@@ -206,7 +227,7 @@ fn build_osm(path: &Path, options: &BuildOptions) -> Result<(u32, Vec<ModeGraph>
             }
         }
         let (graph, islands) = Graph::from_links(mode_xy, links);
-        modes.push(ModeGraph { mode, graph, islands });
+        modes.push(ModeGraph::new(mode, graph, islands));
     }
     Ok((working.epsg, modes))
 }

@@ -124,18 +124,13 @@ impl Network {
         cutoff_s: f64,
         reverse: bool,
     ) -> PyResult<(Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<i64>>)> {
-        let g = &self.graph(py, mode)?.graph;
+        let mode_graph = self.graph(py, mode)?;
+        let g = &mode_graph.graph;
         if let Some(bad) = sources.iter().find(|&&s| s as usize >= g.node_count()) {
             return Err(parameter("sources", format!("node {bad} does not exist ({} nodes)", g.node_count())));
         }
         let starts: Vec<Start> = sources.iter().map(|&node| Start { node, time_s: 0.0, length_m: 0.0 }).collect();
-        let reversed;
-        let graph = if reverse {
-            reversed = g.reversed();
-            &reversed
-        } else {
-            g
-        };
+        let graph = if reverse { mode_graph.reversed() } else { g };
         let (times, nearest) = times_to_all(graph, &starts, cutoff_s);
         Ok((times.into_pyarray(py), nearest.into_pyarray(py)))
     }

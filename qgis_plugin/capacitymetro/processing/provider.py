@@ -1,0 +1,28 @@
+"""The Processing provider "CapaCityMetro" (id ``capacitymetro``)."""
+
+from qgis.core import QgsProcessingProvider
+from qgis.PyQt.QtCore import QCoreApplication
+
+from .algorithms.accessibility import AccessibilityIndex, ServiceGaps
+from .algorithms.catalogue import ValidateCatalogue
+from .algorithms.network import BuildNetwork, TravelAreas
+from .algorithms.nearest import NearestService
+from .algorithms.sites import SuggestSites
+
+ALGORITHMS = (ValidateCatalogue, NearestService, BuildNetwork, TravelAreas, AccessibilityIndex, ServiceGaps,
+              SuggestSites)
+
+
+class CapaCityMetroProvider(QgsProcessingProvider):
+    def id(self):
+        return "capacitymetro"
+
+    def name(self):
+        return "CapaCityMetro"
+
+    def longName(self):
+        return QCoreApplication.translate("CapaCityMetro", "CapaCityMetro: services for migrants")
+
+    def loadAlgorithms(self):
+        for algorithm in ALGORITHMS:
+            self.addAlgorithm(algorithm())
