@@ -10,14 +10,22 @@ PY := $(VENV)/bin/python
 STAMPS := .build
 APT_PACKAGES := libgdal-dev gdal-bin libproj-dev proj-bin pkg-config clang python3-venv
 RUST_SOURCES := $(shell find src -name '*.rs') Cargo.toml Cargo.lock styles/categories.json
+PY_SOURCES := $(shell find python/capacitymetro -type f -not -name '*.so' -not -path '*__pycache__*')
+PLUGIN_SOURCES := $(shell find qgis_plugin/capacitymetro -type f -not -name '*.qm' -not -path '*__pycache__*')
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+WHEEL := dist/wheels/capacitymetro-$(VERSION)-cp39-abi3-linux_x86_64.whl
+PLUGIN_ZIP := dist/capacitymetro-qgis-$(VERSION).zip
+QM := qgis_plugin/capacitymetro/i18n/capacitymetro_it.qm
+# QGIS 3.22 from Debian, for the plugin and its tests; lrelease builds the translations.
+QGIS_PACKAGES := qgis python3-qgis qgis-server qgis-providers qttools5-dev-tools
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test setup system-deps build test-rust test-python bench demo-data clean
+.PHONY: demo test setup system-deps qgis-deps build test-rust test-python test-qgis plugin bench demo-data clean
 
 demo: build
 	$(VENV)/bin/capacitymetro demo
 
-test: build test-rust test-python
+test: build test-rust test-python test-qgis
 
 setup: system-deps $(STAMPS)/venv
 
@@ -30,6 +38,14 @@ system-deps:
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 	@command -v cargo >/dev/null || { echo "cargo (Rust) is needed: https://rustup.rs"; exit 1; }
+
+qgis-deps:
+	@missing=$$(for p in $(QGIS_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages:" $$missing; \
+		$(SUDO) apt-get update -qq; \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
 
 $(STAMPS)/venv: tests/requirements.txt
 	@mkdir -p $(STAMPS)
@@ -51,6 +67,33 @@ test-rust: system-deps
 test-python: build
 	$(PY) -m pytest -q tests/python
 
+# The wheel for QGIS's Python (Debian's /usr/bin/python3): abi3, system GDAL not copied in.
+$(WHEEL): $(STAMPS)/venv $(RUST_SOURCES) $(PY_SOURCES) pyproject.toml
+	$(VENV)/bin/maturin build --release --compatibility linux -q -o dist/wheels
+
+# The core unpacked where the QGIS tests point PYTHONPATH.
+$(STAMPS)/qgis-site: $(WHEEL)
+	rm -rf $(STAMPS)/qgis-site.d && mkdir -p $(STAMPS)/qgis-site.d
+	/usr/bin/python3 -m zipfile -e $(WHEEL) $(STAMPS)/qgis-site.d
+	touch $@
+
+$(QM): qgis_plugin/capacitymetro/i18n/capacitymetro_it.ts | qgis-deps
+	lrelease -silent $< -qm $@
+
+# The plugin zip, with the core bundled in capacitymetro/_vendor: "Install from ZIP".
+$(PLUGIN_ZIP): $(PLUGIN_SOURCES) $(QM) $(STAMPS)/qgis-site
+	rm -rf $(STAMPS)/plugin && mkdir -p $(STAMPS)/plugin dist
+	cp -r qgis_plugin/capacitymetro $(STAMPS)/plugin/
+	find $(STAMPS)/plugin -name __pycache__ -prune -exec rm -rf {} +
+	mkdir -p $(STAMPS)/plugin/capacitymetro/_vendor
+	cp -r $(STAMPS)/qgis-site.d/capacitymetro $(STAMPS)/plugin/capacitymetro/_vendor/
+	rm -f $@ && cd $(STAMPS)/plugin && /usr/bin/python3 -m zipfile -c $(abspath $@) capacitymetro
+
+plugin: qgis-deps $(PLUGIN_ZIP)
+
+test-qgis: build qgis-deps $(QM) $(PLUGIN_ZIP)
+	$(PY) -m pytest -q tests/qgis
+
 # Peers that only the benchmarks need.
 $(STAMPS)/bench-peers: $(STAMPS)/venv
 	$(PY) -m pip install -q networkx pandana
@@ -67,4 +110,4 @@ demo-data: $(STAMPS)/venv
 	$(PY) python/tools/build_demo_data.py
 
 clean:
-	rm -rf $(STAMPS) target demo-output python/capacitymetro/*.so
+	rm -rf $(STAMPS) target demo-output dist python/capacitymetro/*.so $(QM)

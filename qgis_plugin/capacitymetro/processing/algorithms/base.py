@@ -96,6 +96,9 @@ class CapaCityMetroAlgorithm(QgsProcessingAlgorithm):
         return [c["labels"].get(language, c["labels"]["en"]) for c in self.core().vocabulary()]
 
     def category_ids(self, parameters, context, key=CATEGORIES):
+        """The chosen category ids; None (all) when the parameter is left empty."""
+        if parameters.get(key) in (None, "", []):
+            return None
         ids = [c["id"] for c in self.core().vocabulary()]
         return [ids[i] for i in self.parameterAsEnums(parameters, key, context)] or None
 

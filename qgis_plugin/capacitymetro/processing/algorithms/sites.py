@@ -36,7 +36,8 @@ class SuggestSites(CapaCityMetroAlgorithm):
             self.export(parameters, self.SERVICES, context, feedback),
             self.export(parameters, self.DEMAND, context, feedback),
             self.parameterAsString(parameters, self.POPULATION_FIELD, context),
-            self.category_ids(parameters, context)[0],
+            self.category_ids(parameters, context)[0] if parameters.get(self.CATEGORIES) is not None
+            else self.core().vocabulary()[0]["id"],
             sites=self.parameterAsInt(parameters, self.SITES, context),
             minutes=self.parameterAsDouble(parameters, self.MINUTES, context),
             candidates=self.export(parameters, self.CANDIDATES, context, feedback) if has_candidates else None,

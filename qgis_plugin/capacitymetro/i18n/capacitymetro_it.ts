@@ -1,0 +1,243 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="it_IT">
+<context>
+    <name>CapaCityMetro</name>
+    <message>
+        <source>Accessibility index</source>
+        <translation>Indice di accessibilità</translation>
+    </message>
+    <message>
+        <source>Floating-catchment accessibility per category, with service capacity as supply and the population field as demand: 2SFCA (Luo and Wang 2003), E2SFCA (Luo and Qi 2009; 0-10 min 1.00, 10-20 min 0.68, 20-30 min 0.22), 3SFCA (Wan, Zou and Sternberg 2012) or gravity (Shen 1998). Also writes the service gaps. A time equal to the catchment counts as within.</source>
+        <translation>Accessibilità a bacino mobile per categoria, con la capacità del servizio come offerta e il campo popolazione come domanda: 2SFCA (Luo e Wang 2003), E2SFCA (Luo e Qi 2009; 0-10 min 1,00, 10-20 min 0,68, 20-30 min 0,22), 3SFCA (Wan, Zou e Sternberg 2012) o modello gravitazionale (Shen 1998). Scrive anche le carenze di servizio. Un tempo pari al bacino è considerato dentro.</translation>
+    </message>
+    <message>
+        <source>Service gaps</source>
+        <translation>Carenze di servizio</translation>
+    </message>
+    <message>
+        <source>Per demand unit and category: population with no service within the time, population in the lowest fifth by accessibility, and a gap score (unserved plus half of the served population in the lowest fifth), summed and ranked per zone (e.g. municipality).</source>
+        <translation>Per unità di domanda e categoria: popolazione senza servizi entro il tempo, popolazione nel quinto più basso per accessibilità e un punteggio di carenza (non servita più metà della popolazione servita nel quinto più basso), sommati e ordinati per zona (ad es. comune).</translation>
+    </message>
+    <message>
+        <source>Catchment (minutes; E2SFCA uses its zones)</source>
+        <translation>Bacino (minuti; E2SFCA usa le sue fasce)</translation>
+    </message>
+    <message>
+        <source>Method</source>
+        <translation>Metodo</translation>
+    </message>
+    <message>
+        <source>Decay (e.g. power:-1:60, exponential:600, gaussian:900; seconds)</source>
+        <translation>Decadimento (ad es. power:-1:60, exponential:600, gaussian:900; secondi)</translation>
+    </message>
+    <message>
+        <source>Unserved: no service within (minutes)</source>
+        <translation>Non servita: nessun servizio entro (minuti)</translation>
+    </message>
+    <message>
+        <source>Zone field for the gap ranking (e.g. municipality)</source>
+        <translation>Campo zona per la classifica delle carenze (ad es. comune)</translation>
+    </message>
+    <message>
+        <source>Two-step floating catchment (2SFCA)</source>
+        <translation>Bacino mobile a due fasi (2SFCA)</translation>
+    </message>
+    <message>
+        <source>Enhanced 2SFCA (E2SFCA)</source>
+        <translation>2SFCA migliorato (E2SFCA)</translation>
+    </message>
+    <message>
+        <source>Three-step floating catchment (3SFCA)</source>
+        <translation>Bacino mobile a tre fasi (3SFCA)</translation>
+    </message>
+    <message>
+        <source>Gravity model (Shen)</source>
+        <translation>Modello gravitazionale (Shen)</translation>
+    </message>
+    <message>
+        <source>Service catalogue (points)</source>
+        <translation>Catalogo dei servizi (punti)</translation>
+    </message>
+    <message>
+        <source>Demand units (points or polygons)</source>
+        <translation>Unità di domanda (punti o poligoni)</translation>
+    </message>
+    <message>
+        <source>Travel mode</source>
+        <translation>Modo di spostamento</translation>
+    </message>
+    <message>
+        <source>GeoPackage (*.gpkg)</source>
+        <translation>File GeoPackage (*.gpkg)</translation>
+    </message>
+    <message>
+        <source>Cancelled.</source>
+        <translation>Annullato.</translation>
+    </message>
+    <message>
+        <source>Population field</source>
+        <translation>Campo popolazione</translation>
+    </message>
+    <message>
+        <source>Identifier field</source>
+        <translation>Campo identificativo</translation>
+    </message>
+    <message>
+        <source>Name field</source>
+        <translation>Campo nome</translation>
+    </message>
+    <message>
+        <source>Categories (all when none is chosen)</source>
+        <translation>Categorie (tutte se nessuna è scelta)</translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation>Categoria</translation>
+    </message>
+    <message>
+        <source>Road network (.cmnet, OSM .pbf or line layer; straight lines when empty)</source>
+        <translation>Rete stradale (.cmnet, .pbf OSM o layer lineare; linea d'aria se vuoto)</translation>
+    </message>
+    <message>
+        <source>Road network (.cmnet, OSM .pbf or line layer)</source>
+        <translation>Rete stradale (.cmnet, .pbf OSM o layer lineare)</translation>
+    </message>
+    <message>
+        <source>Output GeoPackage</source>
+        <translation>GeoPackage di uscita</translation>
+    </message>
+    <message>
+        <source>Invalid layer: </source>
+        <translation>Layer non valido: </translation>
+    </message>
+    <message>
+        <source>Walk</source>
+        <translation>A piedi</translation>
+    </message>
+    <message>
+        <source>Bike</source>
+        <translation>In bicicletta</translation>
+    </message>
+    <message>
+        <source>Car</source>
+        <translation>In auto</translation>
+    </message>
+    <message>
+        <source>Validate service catalogue</source>
+        <translation>Verifica il catalogo dei servizi</translation>
+    </message>
+    <message>
+        <source>Checks every service of the catalogue and lists every problem at once, each with its feature and field: unknown category or language code, malformed ISTAT code, unparsable opening hours (OpenStreetMap opening_hours syntax), duplicate id, missing or non-point geometry, empty name, capacity not positive.</source>
+        <translation>Controlla ogni servizio del catalogo ed elenca tutti i problemi in una volta, ciascuno con il suo elemento e campo: categoria o codice lingua sconosciuti, codice ISTAT malformato, orari non leggibili (sintassi opening_hours di OpenStreetMap), id duplicato, geometria mancante o non puntuale, nome vuoto, capacità non positiva.</translation>
+    </message>
+    <message>
+        <source>Valid services</source>
+        <translation>Servizi validi</translation>
+    </message>
+    <message>
+        <source>Problems found</source>
+        <translation>Problemi trovati</translation>
+    </message>
+    <message>
+        <source>All services are valid: </source>
+        <translation>Tutti i servizi sono validi: </translation>
+    </message>
+    <message>
+        <source>Nearest service</source>
+        <translation>Servizio più vicino</translation>
+    </message>
+    <message>
+        <source>For each demand unit and category: the nearest service, its travel distance (m) and time (min), and the number of services within the time given. Polygons are represented by a point inside them. Straight lines (distance x 1.3 at the mode's speed) unless a road network is given. A time equal to the limit counts as within.</source>
+        <translation>Per ogni unità di domanda e categoria: il servizio più vicino, la distanza (m) e il tempo (min) di viaggio, e il numero di servizi entro il tempo dato. I poligoni sono rappresentati da un punto al loro interno. Linea d'aria (distanza x 1,3 alla velocità del modo) se non è data una rete stradale. Un tempo pari al limite è considerato dentro.</translation>
+    </message>
+    <message>
+        <source>Count services within (minutes)</source>
+        <translation>Conta i servizi entro (minuti)</translation>
+    </message>
+    <message>
+        <source>Build network</source>
+        <translation>Costruisci la rete</translation>
+    </message>
+    <message>
+        <source>Builds walking, cycling and driving graphs from an OpenStreetMap .pbf file (highway tags, maxspeed, oneway, ferries) or from a line layer (topology from coincident end points), keeps the largest strongly connected component and saves the network (.cmnet) for the other tools.</source>
+        <translation>Costruisce i grafi a piedi, in bicicletta e in auto da un file .pbf di OpenStreetMap (tag highway, maxspeed, oneway, traghetti) o da un layer lineare (topologia dagli estremi coincidenti), tiene la componente fortemente connessa più grande e salva la rete (.cmnet) per gli altri strumenti.</translation>
+    </message>
+    <message>
+        <source>Travel areas</source>
+        <translation>Aree di percorrenza</translation>
+    </message>
+    <message>
+        <source>For each service, the area from which it can be reached within each time band, on a road network: a time surface on a grid whose cells join the network at the nearest street, contoured by marching squares (the approach of R5 and OpenTripPlanner). Bands are cumulative.</source>
+        <translation>Per ogni servizio, l'area da cui lo si raggiunge entro ciascuna fascia di tempo, su una rete stradale: una superficie dei tempi su una griglia le cui celle si collegano alla rete nella strada più vicina, contornata con marching squares (l'approccio di R5 e OpenTripPlanner). Le fasce sono cumulative.</translation>
+    </message>
+    <message>
+        <source>OpenStreetMap .pbf file or line layer</source>
+        <translation>File .pbf di OpenStreetMap o layer lineare</translation>
+    </message>
+    <message>
+        <source>Line layers: car speed field (km/h)</source>
+        <translation>Layer lineari: campo velocità auto (km/h)</translation>
+    </message>
+    <message>
+        <source>Line layers: one-way field</source>
+        <translation>Layer lineari: campo senso unico</translation>
+    </message>
+    <message>
+        <source>Line layers: allowed modes field</source>
+        <translation>Layer lineari: campo modi ammessi</translation>
+    </message>
+    <message>
+        <source>Network file</source>
+        <translation>File della rete</translation>
+    </message>
+    <message>
+        <source>CapaCityMetro network (*.cmnet)</source>
+        <translation>Rete CapaCityMetro (*.cmnet)</translation>
+    </message>
+    <message>
+        <source>Time bands (minutes, comma separated)</source>
+        <translation>Fasce di tempo (minuti, separate da virgole)</translation>
+    </message>
+    <message>
+        <source>Grid cell (metres; 0 for 50 walking, 75 cycling, 100 driving)</source>
+        <translation>Cella della griglia (metri; 0 per 50 a piedi, 75 in bici, 100 in auto)</translation>
+    </message>
+    <message>
+        <source>One area per category and band</source>
+        <translation>Un'area per categoria e fascia</translation>
+    </message>
+    <message>
+        <source>Time bands must be numbers separated by commas.</source>
+        <translation>Le fasce di tempo devono essere numeri separati da virgole.</translation>
+    </message>
+    <message>
+        <source>Too far from the network, no area: </source>
+        <translation>Troppo lontani dalla rete, nessuna area: </translation>
+    </message>
+    <message>
+        <source>Suggest new sites</source>
+        <translation>Suggerisci nuove sedi</translation>
+    </message>
+    <message>
+        <source>Chooses new sites for a category among candidate points (by default the demand units) to cover the most population not yet within the time of a service: the Maximal Covering Location Problem (Church and ReVelle 1974), greedy then interchange. Reports covered population before, after and per site.</source>
+        <translation>Sceglie nuove sedi per una categoria tra i punti candidati (di default le unità di domanda) per coprire la maggior popolazione non ancora entro il tempo da un servizio: il Maximal Covering Location Problem (Church e ReVelle 1974), greedy e poi scambio. Riporta la popolazione coperta prima, dopo e per sede.</translation>
+    </message>
+    <message>
+        <source>Covered within (minutes)</source>
+        <translation>Coperta entro (minuti)</translation>
+    </message>
+    <message>
+        <source>Number of new sites</source>
+        <translation>Numero di nuove sedi</translation>
+    </message>
+    <message>
+        <source>Candidate sites (points; the demand units when empty)</source>
+        <translation>Sedi candidate (punti; le unità di domanda se vuoto)</translation>
+    </message>
+    <message>
+        <source>CapaCityMetro: services for migrants</source>
+        <translation>CapaCityMetro: servizi per i migranti</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,229 @@
+"""The QGIS plugin: every algorithm through qgis_process against the Python API
+on the same inputs; standalone PyQGIS; CRS independence; the plugin zip; the
+missing-core message; the Italian translation."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import xml.etree.ElementTree as ET
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import capacitymetro as cm
+from conftest import DATA, ROOT, qgis_env, qgis_process, rows
+
+PLUGIN = ROOT / "qgis_plugin" / "capacitymetro"
+
+
+def test_plugin_version_matches_the_core():
+    assert re.search(r"^version=(.+)$", (PLUGIN / "metadata.txt").read_text(), re.M).group(1) == cm.__version__
+
+
+def test_provider_lists_seven_algorithms(qgis):
+    listing = qgis_process(qgis.env, "list").stdout
+    found = sorted(re.findall(r"capacitymetro:(\w+)", listing))
+    assert found == ["accessibility", "buildnetwork", "nearestservice", "servicegaps", "suggestsites",
+                     "travelareas", "validatecatalogue"]
+
+
+def test_validate_catalogue(qgis, demo_gpkg, tmp_path):
+    services, _ = demo_gpkg[4326]
+    assert "SERVICES_COUNT:\t45" in qgis("validatecatalogue", SERVICES=services).stdout
+    bad = tmp_path / "bad.geojson"
+    bad.write_text('{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"X","name":"",'
+                   '"categories":"spa"},"geometry":{"type":"Point","coordinates":[12.2,45.4]}}]}')
+    result = qgis("validatecatalogue", SERVICES=bad)
+    assert "PROBLEMS:\t2" in result.stdout
+    assert "unknown category 'spa'" in result.stdout + result.stderr
+
+
+def coverage_columns(path, layer, category):
+    return np.array(rows(path, f"select {category}_nearest_min, {category}_count_30min from {layer} order by id"),
+                    dtype=float)
+
+
+@pytest.mark.parametrize("epsg", [4326, 3003])
+def test_nearest_service_equals_the_python_api_in_any_crs(qgis, demo_gpkg, tmp_path, epsg):
+    services, centres = demo_gpkg[epsg]
+    out = tmp_path / "nearest.gpkg"
+    qgis("nearestservice", SERVICES=services, DEMAND=centres, POPULATION_FIELD="population", ID_FIELD="istat_code",
+         NAME_FIELD="name", MODE=2, MINUTES=30, OUTPUT=out)
+    expected = cm.coverage(DATA / "services.csv", DATA / "town_centres.csv", "population", id_field="istat_code",
+                           mode="car", minutes=30)
+    for category in ("legal", "health", "asylum"):
+        got = coverage_columns(out, "coverage", category)
+        order = np.argsort(expected["demand"]["id"])
+        np.testing.assert_allclose(got[:, 0], expected["coverage"][category]["nearest_time_s"][order] / 60, rtol=1e-6)
+        np.testing.assert_array_equal(got[:, 1], expected["coverage"][category]["count_within"][order])
+
+
+@pytest.fixture(scope="module")
+def helsinki_network(qgis, helsinki_pbf, tmp_path_factory):
+    saved = tmp_path_factory.mktemp("net") / "helsinki.cmnet"
+    qgis("buildnetwork", SOURCE=helsinki_pbf, OUTPUT=saved)
+    return saved
+
+
+def test_build_network_equals_the_python_api(helsinki_network, helsinki_pbf):
+    built, rebuilt = cm.Network.open(helsinki_network)
+    assert not rebuilt and built.info()["modes"] == cm.Network.build(helsinki_pbf).info()["modes"]
+
+
+@pytest.fixture(scope="module")
+def helsinki_desks(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("desks")
+    path = folder / "desks.geojson"
+    path.write_text('{"type":"FeatureCollection","features":['
+                    '{"type":"Feature","properties":{"id":"H1","name":"Desk 1","categories":"legal;health"},'
+                    '"geometry":{"type":"Point","coordinates":[24.9384,60.1699]}},'
+                    '{"type":"Feature","properties":{"id":"H2","name":"Desk 2","categories":"legal"},'
+                    '"geometry":{"type":"Point","coordinates":[24.95,60.165]}}]}')
+    return path
+
+
+def test_travel_areas_equal_the_python_api(qgis, helsinki_network, helsinki_desks, tmp_path):
+    out = tmp_path / "areas.gpkg"
+    qgis("travelareas", SERVICES=helsinki_desks, NETWORK=helsinki_network, MODE=0, BANDS="5,10", OUTPUT=out)
+    got = rows(out, "select service_id, band_min from travel_areas order by service_id, band_min")
+    network = cm.Network.open(helsinki_network)[0]
+    expected = cm.travel_areas(helsinki_desks, network, mode="walk", minutes=[5, 10], output=tmp_path / "py.gpkg")
+    assert got == sorted((a["service"], a["minutes"]) for a in expected["areas"])
+    # the same polygons: compare the stored geometries byte for byte
+    assert rows(out, "select geom from travel_areas order by service_id, band_min") == \
+        rows(tmp_path / "py.gpkg", "select geom from travel_areas order by service_id, band_min")
+
+
+def test_nearest_service_on_a_real_network(qgis, helsinki_network, helsinki_desks, tmp_path):
+    demand = tmp_path / "demand.geojson"
+    demand.write_text('{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"D","pop":5},'
+                      '"geometry":{"type":"Point","coordinates":[24.94,60.168]}}]}')
+    out = tmp_path / "n.gpkg"
+    qgis("nearestservice", SERVICES=helsinki_desks, DEMAND=demand, POPULATION_FIELD="pop", ID_FIELD="code",
+         NETWORK=helsinki_network, MODE=0, OUTPUT=out)
+    expected = cm.coverage(helsinki_desks, demand, "pop", id_field="code", network=cm.Network.open(helsinki_network)[0])
+    got = rows(out, "select legal_nearest_min from coverage")[0][0]
+    assert got == pytest.approx(expected["coverage"]["legal"]["nearest_time_s"][0] / 60, rel=1e-9)
+
+
+@pytest.mark.parametrize("algorithm, method", [("accessibility", "e2sfca"), ("servicegaps", "2sfca")])
+def test_accessibility_and_gaps_equal_the_python_api(qgis, demo_gpkg, tmp_path, algorithm, method):
+    services, centres = demo_gpkg[4326]
+    out = tmp_path / "a.gpkg"
+    qgis(algorithm, SERVICES=services, DEMAND=centres, POPULATION_FIELD="population", ID_FIELD="istat_code",
+         NAME_FIELD="name", METHOD=["2sfca", "e2sfca", "3sfca", "gravity"].index(method), MODE=2, OUTPUT=out)
+    expected = cm.accessibility(DATA / "services.csv", DATA / "town_centres.csv", "population", method=method,
+                                id_field="istat_code", name_field="name", mode="car")
+    order = np.argsort(expected["id"])
+    for category in ("legal", "housing"):
+        got = np.array(rows(out, f"select {category}_access, {category}_gap_score from accessibility order by id"))
+        np.testing.assert_allclose(got[:, 0], expected["categories"][category]["access"][order], rtol=1e-9)
+        np.testing.assert_allclose(got[:, 1], expected["categories"][category]["gap_score"][order], rtol=1e-9)
+
+
+def test_suggest_sites_equals_the_python_api(qgis, demo_gpkg, tmp_path):
+    services, centres = demo_gpkg[4326]
+    out = tmp_path / "s.gpkg"
+    asylum = [c["id"] for c in cm.vocabulary()].index("asylum")
+    qgis("suggestsites", SERVICES=services, DEMAND=centres, POPULATION_FIELD="population", NAME_FIELD="name",
+         CATEGORIES=asylum, SITES=3, MODE=2, OUTPUT=out)
+    expected = cm.suggest_sites(DATA / "services.csv", DATA / "town_centres.csv", "population", "asylum",
+                                name_field="name", mode="car", sites=3)
+    assert [r[0] for r in rows(out, "select candidate from suggested_sites order by rank")] == expected["sites"]
+
+
+def test_a_core_error_becomes_a_processing_error(qgis, demo_gpkg, tmp_path):
+    services, centres = demo_gpkg[4326]
+    result = qgis_process(qgis.env, "run", "capacitymetro:suggestsites", "--", f"SERVICES={services}",
+                          f"DEMAND={centres}", "POPULATION_FIELD=population", "SITES=45", f"OUTPUT={tmp_path / 'x.gpkg'}",
+                          check=False)
+    assert result.returncode != 0
+    assert "45 sites asked for, but only 44 candidates" in result.stdout + result.stderr
+
+
+def test_standalone_pyqgis_processing_run(demo_gpkg, tmp_path):
+    services, centres = demo_gpkg[4326]
+    out = tmp_path / "standalone.gpkg"
+    script = f"""
+import sys
+from qgis.core import QgsApplication
+app = QgsApplication([], False)
+app.initQgis()
+sys.path[:0] = ["/usr/share/qgis/python/plugins", {str(ROOT / 'qgis_plugin')!r}]
+from processing.core.Processing import Processing
+Processing.initialize()
+import processing
+from capacitymetro.processing.provider import CapaCityMetroProvider
+provider = CapaCityMetroProvider()  # kept: the registry does not own Python providers
+QgsApplication.processingRegistry().addProvider(provider)
+result = processing.run("capacitymetro:nearestservice", {{
+    "SERVICES": {str(services)!r}, "DEMAND": {str(centres)!r}, "POPULATION_FIELD": "population",
+    "ID_FIELD": "istat_code", "MODE": 2, "MINUTES": 30, "OUTPUT": {str(out)!r}}})
+print("OUTPUT", result["OUTPUT"])
+"""
+    env = qgis_env(tmp_path / "profile", plugins=None)
+    done = subprocess.run(["/usr/bin/python3", "-c", script], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    expected = cm.coverage(DATA / "services.csv", DATA / "town_centres.csv", "population", id_field="istat_code",
+                           mode="car")
+    order = np.argsort(expected["demand"]["id"])
+    got = coverage_columns(out, "coverage", "legal")
+    np.testing.assert_allclose(got[:, 0], expected["coverage"]["legal"]["nearest_time_s"][order] / 60, rtol=1e-9)
+
+
+def test_plugin_zip_installs_into_a_fresh_profile(tmp_path):
+    zip_path = ROOT / "dist" / f"capacitymetro-qgis-{cm.__version__}.zip"
+    profile = tmp_path / "profile"
+    plugins = profile / "profiles" / "default" / "python" / "plugins"
+    plugins.mkdir(parents=True)
+    with zipfile.ZipFile(zip_path) as archive:
+        assert "capacitymetro/_vendor/capacitymetro/__init__.py" in archive.namelist()
+        archive.extractall(plugins)
+    env = qgis_env(profile, plugins=None, core=False)  # no core on PYTHONPATH: the bundled one must serve
+    qgis_process(env, "plugins", "enable", "capacitymetro")
+    assert "capacitymetro:nearestservice" in qgis_process(env, "list").stdout
+
+
+def test_missing_core_gives_one_clear_message(tmp_path):
+    env = qgis_env(tmp_path / "profile", core=False)  # the source plugin has no bundled core
+    qgis_process(env, "plugins", "enable", "capacitymetro", check=False)
+    result = qgis_process(env, "list", check=False)
+    assert "CapaCityMetro: the core library is missing" in result.stdout + result.stderr
+    assert "capacitymetro:nearestservice" not in result.stdout
+
+
+def translatable_strings():
+    import ast
+
+    found = []
+    for path in sorted(PLUGIN.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", None)) == "tr" \
+                    and node.args and isinstance(node.args[0], ast.Constant):
+                found.append(node.args[0].value)
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "translate" \
+                    and isinstance(node.args[1], ast.Constant):
+                found.append(node.args[1].value)
+            if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) in ("DISPLAY", "HELP") \
+                    and isinstance(node.value, ast.Constant) and node.value.value:
+                found.append(node.value.value)
+    return set(found)
+
+
+def test_italian_translation_is_complete():
+    messages = ET.parse(PLUGIN / "i18n" / "capacitymetro_it.ts").getroot().iter("message")
+    translated = {m.findtext("source"): m.find("translation") for m in messages}
+    for source in translatable_strings():
+        assert source in translated, f"not in the .ts file: {source!r}"
+        translation = translated[source]
+        assert translation.get("type") not in ("unfinished", "obsolete") and translation.text, source
+
+
+def test_the_plugin_follows_the_qgis_locale(tmp_path):
+    env = qgis_env(tmp_path / "profile", locale="it")
+    qgis_process(env, "plugins", "enable", "capacitymetro")
+    help_text = qgis_process(env, "help", "capacitymetro:nearestservice").stdout
+    assert "Servizio più vicino" in help_text and "Campo popolazione" in help_text
