@@ -32,11 +32,25 @@ pub struct CategoryDef {
     pub labels: BTreeMap<String, String>,
 }
 
-/// The category vocabulary.
+/// Colours of the other output layers (see `styles/categories.json`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Palettes {
+    /// Travel-time bands, from the quickest.
+    pub bands: Vec<String>,
+    /// Accessibility quintiles, from the lowest.
+    pub access: Vec<String>,
+    /// Service gaps, from no gap to the largest.
+    pub gaps: Vec<String>,
+    /// Suggested new sites.
+    pub sites: String,
+}
+
+/// The category vocabulary and the map palettes.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Vocabulary {
     pub label_languages: Vec<String>,
     pub categories: Vec<CategoryDef>,
+    pub palettes: Palettes,
 }
 
 impl Vocabulary {

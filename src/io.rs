@@ -306,6 +306,8 @@ pub struct OutputLayer {
     pub geometry: Option<GeometryKind>,
     pub fields: Vec<(String, FieldKind)>,
     pub rows: Vec<(Option<geo::Geometry<f64>>, Vec<Value>)>,
+    /// Styles stored in the GeoPackage's `layer_styles` table.
+    pub styles: Vec<crate::styles::LayerStyle>,
 }
 
 /// The geometry type of an output layer.
@@ -431,6 +433,67 @@ fn write_layers(mut dataset: Dataset, path: &Path, layers: &[OutputLayer], worki
             feature.create(&layer).map_err(gdal_error)?;
         }
         transaction.commit().map_err(gdal_error)?;
+    }
+    write_styles(&mut dataset, path, layers)
+}
+
+/// The `layer_styles` table as QGIS reads it.
+const STYLE_FIELDS: [(&str, OGRFieldType::Type); 12] = [
+    ("f_table_catalog", OGRFieldType::OFTString),
+    ("f_table_schema", OGRFieldType::OFTString),
+    ("f_table_name", OGRFieldType::OFTString),
+    ("f_geometry_column", OGRFieldType::OFTString),
+    ("styleName", OGRFieldType::OFTString),
+    ("styleQML", OGRFieldType::OFTString),
+    ("styleSLD", OGRFieldType::OFTString),
+    ("useAsDefault", OGRFieldType::OFTInteger),
+    ("description", OGRFieldType::OFTString),
+    ("owner", OGRFieldType::OFTString),
+    ("ui", OGRFieldType::OFTString),
+    ("update_time", OGRFieldType::OFTDateTime),
+];
+
+/// Stores each layer's styles in `layer_styles`, replacing earlier ones of the same layers.
+fn write_styles(dataset: &mut Dataset, path: &Path, layers: &[OutputLayer]) -> Result<()> {
+    let gdal_error = |e: gdal::errors::GdalError| Error::io(path.display(), e);
+    if layers.iter().all(|l| l.styles.is_empty()) {
+        return Ok(());
+    }
+    let exists = dataset.layer_by_name("layer_styles").is_ok();
+    if exists {
+        for output in layers.iter().filter(|l| !l.styles.is_empty()) {
+            let sql = format!("DELETE FROM layer_styles WHERE f_table_name = '{}'", output.name.replace('\'', "''"));
+            dataset.execute_sql(sql, None, gdal::vector::sql::Dialect::SQLITE).map_err(gdal_error)?;
+        }
+    } else {
+        let table = dataset
+            .create_layer(LayerOptions { name: "layer_styles", ty: OGRwkbGeometryType::wkbNone, ..Default::default() })
+            .map_err(gdal_error)?;
+        table.create_defn_fields(&STYLE_FIELDS).map_err(gdal_error)?;
+    }
+    let table = dataset.layer_by_name("layer_styles").map_err(gdal_error)?;
+    for output in layers {
+        for style in &output.styles {
+            let mut feature = Feature::new(table.defn()).map_err(gdal_error)?;
+            // QGIS looks styles up by an empty catalog and schema.
+            let values = [
+                ("f_table_catalog", ""),
+                ("f_table_schema", ""),
+                ("f_table_name", output.name.as_str()),
+                ("f_geometry_column", if output.geometry.is_some() { "geom" } else { "" }),
+                ("styleName", style.name.as_str()),
+                ("styleQML", style.qml.as_str()),
+                ("styleSLD", style.sld.as_str()),
+                ("description", "CapaCityMetro"),
+            ];
+            for (field, value) in values {
+                let index = feature.field_index(field).map_err(gdal_error)?;
+                feature.set_field_string(index, value).map_err(gdal_error)?;
+            }
+            let index = feature.field_index("useAsDefault").map_err(gdal_error)?;
+            feature.set_field_integer(index, style.default as i32).map_err(gdal_error)?;
+            feature.create(&table).map_err(gdal_error)?;
+        }
     }
     Ok(())
 }

@@ -13,6 +13,7 @@ use crate::io::{
 };
 use crate::network::{Network, NetworkCost};
 use crate::progress::Progress;
+use crate::styles;
 use crate::travel_areas::{dissolve_by_category, travel_areas, TimeSurface, TravelArea, TravelAreaOptions};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -145,7 +146,7 @@ pub fn run_coverage(job: &CoverageJob, progress: &dyn Progress) -> Result<Covera
     };
     if let Some(path) = &job.output {
         let zones = match &job.zones {
-            Some(z) => Some(zone_geometries(z, &report)?),
+            Some(z) => Some(zone_geometries(z, &report.demand.ids, &report.working_crs)?),
             None => None,
         };
         let layers = [
@@ -159,20 +160,17 @@ pub fn run_coverage(job: &CoverageJob, progress: &dyn Progress) -> Result<Covera
 }
 
 /// Zone polygons in the working CRS, one per demand unit, by key.
-fn zone_geometries(zones: &Zones, report: &CoverageReport) -> Result<Vec<geo::Geometry<f64>>> {
+pub fn zone_geometries(zones: &Zones, ids: &[String], working: &WorkingCrs) -> Result<Vec<geo::Geometry<f64>>> {
     let layer = read_layer(&zones.source)?;
     layer.require_field(&zones.key_field)?;
-    let transformer = layer.transformer(&report.working_crs)?;
+    let transformer = layer.transformer(working)?;
     let mut by_key = HashMap::new();
     for feature in &layer.features {
         if let (Some(Some(key)), Some(geometry)) = (feature.fields.get(&zones.key_field), &feature.geometry) {
             by_key.insert(key.clone(), crate::io::project(geometry, &transformer)?);
         }
     }
-    report
-        .demand
-        .ids
-        .iter()
+    ids.iter()
         .map(|id| {
             by_key.remove(id).ok_or_else(|| {
                 Error::input(&layer.name, None, Some(&zones.key_field), format!("no zone for demand unit '{id}'"))
@@ -217,6 +215,7 @@ fn services_layer(services: &[Service]) -> OutputLayer {
         })
         .collect();
     OutputLayer {
+        styles: vec![styles::services_style()],
         name: "services".into(),
         geometry: Some(GeometryKind::Point),
         fields: FIELDS
@@ -271,8 +270,20 @@ fn demand_layer(name: &str, report: &CoverageReport, zones: Option<Vec<geo::Geom
             (Some(geometry), values)
         })
         .collect();
-    let geometry = if zones.is_some() { GeometryKind::MultiPolygon } else { GeometryKind::Unknown };
-    OutputLayer { name: name.to_string(), geometry: Some(geometry), fields, rows }
+    let polygons = zones.is_some();
+    let geometry = if polygons { GeometryKind::MultiPolygon } else { GeometryKind::Unknown };
+    let styles = report
+        .coverage
+        .iter()
+        .enumerate()
+        .map(|(n, c)| {
+            let field = format!("{}_nearest_min", vocabulary.categories[c.category].id);
+            let mut style = styles::bands_style(&field, &field, &[15.0, 30.0, 45.0, 60.0, 1e6], polygons);
+            style.default = n == 0;
+            style
+        })
+        .collect();
+    OutputLayer { name: name.to_string(), geometry: Some(geometry), fields, rows, styles }
 }
 
 fn summary_table(report: &CoverageReport) -> OutputLayer {
@@ -309,7 +320,7 @@ fn summary_table(report: &CoverageReport) -> OutputLayer {
             (None, values)
         })
         .collect();
-    OutputLayer { name: "summary".into(), geometry: None, fields, rows }
+    OutputLayer { name: "summary".into(), geometry: None, fields, rows, styles: Vec::new() }
 }
 
 /// Travel areas of the services of a catalogue, on a network.
@@ -397,5 +408,9 @@ fn areas_layer(report: &TravelAreasReport) -> OutputLayer {
             (Some(geo::Geometry::MultiPolygon(a.geometry.clone())), vec![id, name, categories, Value::Real(a.band_s / 60.0)])
         })
         .collect();
-    OutputLayer { name: "travel_areas".into(), geometry: Some(GeometryKind::MultiPolygon), fields, rows }
+    let mut bands: Vec<f64> = report.areas.iter().map(|a| a.band_s / 60.0).collect();
+    bands.sort_by(f64::total_cmp);
+    bands.dedup();
+    let styles = vec![styles::bands_style("travel_areas", "band_min", &bands, true)];
+    OutputLayer { name: "travel_areas".into(), geometry: Some(GeometryKind::MultiPolygon), fields, rows, styles }
 }

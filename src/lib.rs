@@ -24,6 +24,7 @@ pub mod network;
 pub mod planning;
 pub mod progress;
 pub mod siting;
+pub mod styles;
 pub mod travel_areas;
 
 #[cfg(feature = "python")]

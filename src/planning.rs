@@ -10,7 +10,9 @@ use crate::gaps::{by_zone, unit_gaps, LowClass, UnitGap};
 use crate::index::FacilityIndex;
 use crate::io::{add_to_geopackage, read_demand, read_layer, read_services, write_geopackage, Demand, DemandFields, FieldKind, GeometryKind, LayerSource, OutputLayer, Value};
 use crate::network::{Network, NetworkCost};
+use crate::job::Zones;
 use crate::progress::Progress;
+use crate::styles::{self, LayerStyle};
 use crate::siting::{CoverProblem, Siting};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -26,6 +28,8 @@ pub struct PlanningInputs {
     pub mode: Mode,
     pub network: Option<Arc<Network>>,
     pub working_epsg: Option<u32>,
+    /// Polygons to show the demand units with in the output (e.g. municipalities).
+    pub zones: Option<Zones>,
 }
 
 /// Inputs read and the cost model ready.
@@ -119,6 +123,8 @@ pub struct CategoryAccess {
 /// What an accessibility job found.
 pub struct AccessibilityReport {
     pub working_crs: WorkingCrs,
+    /// Zone polygons standing for the demand units in the output, when given.
+    pub zone_geometries: Option<Vec<geo::Geometry<f64>>>,
     pub services: Vec<Service>,
     pub demand: Demand,
     pub categories: Vec<CategoryAccess>,
@@ -157,7 +163,11 @@ pub fn run_accessibility(job: &AccessibilityJob, progress: &dyn Progress) -> Res
         }
         Ok(out)
     })?;
-    let report = AccessibilityReport { working_crs, services, demand, categories: results };
+    let zone_geometries = match &job.inputs.zones {
+        Some(z) => Some(crate::job::zone_geometries(z, &demand.ids, &working_crs)?),
+        None => None,
+    };
+    let report = AccessibilityReport { working_crs, zone_geometries, services, demand, categories: results };
     if let Some(path) = &job.output {
         let layers = [access_layer(&report), gaps_table(&report)];
         write_output(path, job.append, &layers, &report.working_crs)?;
@@ -184,10 +194,27 @@ fn access_layer(report: &AccessibilityReport) -> OutputLayer {
                 let g = c.gaps[i];
                 values.extend([Value::Real(c.access[i]), Value::Real(g.unserved), Value::Real(g.low_access), Value::Real(g.score)]);
             }
-            (Some(demand.geometries[i].clone()), values)
+            let geometry = report.zone_geometries.as_ref().map_or(&demand.geometries[i], |z| &z[i]).clone();
+            (Some(geometry), values)
         })
         .collect();
-    OutputLayer { name: "accessibility".into(), geometry: Some(GeometryKind::Unknown), fields, rows }
+    let polygons = report.zone_geometries.is_some();
+    let mut styles = styles::quintile_styles("accessibility", &per_field(report, "access", |c| c.access.clone()), false, polygons);
+    let gaps = styles::quintile_styles(
+        "accessibility",
+        &per_field(report, "gap_score", |c| c.gaps.iter().map(|g| g.score).collect()),
+        true,
+        polygons,
+    );
+    styles.extend(gaps.into_iter().map(|g| LayerStyle { default: false, ..g }));
+    let geometry = if polygons { GeometryKind::MultiPolygon } else { GeometryKind::Unknown };
+    OutputLayer { name: "accessibility".into(), geometry: Some(geometry), fields, rows, styles }
+}
+
+/// `({category}_{suffix}, values)` for every category of a report.
+fn per_field(report: &AccessibilityReport, suffix: &str, values: impl Fn(&CategoryAccess) -> Vec<f64>) -> Vec<(String, Vec<f64>)> {
+    let vocabulary = vocabulary();
+    report.categories.iter().map(|c| (format!("{}_{suffix}", vocabulary.categories[c.category].id), values(c))).collect()
 }
 
 fn gaps_table(report: &AccessibilityReport) -> OutputLayer {
@@ -217,7 +244,7 @@ fn gaps_table(report: &AccessibilityReport) -> OutputLayer {
             })
         })
         .collect();
-    OutputLayer { name: "gaps_by_zone".into(), geometry: None, fields, rows }
+    OutputLayer { name: "gaps_by_zone".into(), geometry: None, fields, rows, styles: Vec::new() }
 }
 
 /// New sites for one category.
@@ -333,5 +360,5 @@ fn sites_layer(report: &SitingReport, category: &str) -> OutputLayer {
             (Some(geo::Geometry::Point(geo::Point::new(p[0], p[1]))), values)
         })
         .collect();
-    OutputLayer { name: "suggested_sites".into(), geometry: Some(GeometryKind::Point), fields, rows }
+    OutputLayer { name: "suggested_sites".into(), geometry: Some(GeometryKind::Point), fields, rows, styles: vec![styles::sites_style()] }
 }

@@ -53,7 +53,7 @@ fn progress_is_reported_and_a_false_answer_cancels() {
 }
 
 fn table(rows: Vec<Vec<Value>>) -> OutputLayer {
-    OutputLayer { name: "t".into(), geometry: None, fields: vec![("a".into(), FieldKind::Integer)], rows: rows.into_iter().map(|r| (None, r)).collect() }
+    OutputLayer { name: "t".into(), geometry: None, fields: vec![("a".into(), FieldKind::Integer)], rows: rows.into_iter().map(|r| (None, r)).collect(), styles: Vec::new() }
 }
 
 #[test]

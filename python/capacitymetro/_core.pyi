@@ -138,6 +138,7 @@ def run_coverage(
     working_epsg: Optional[int] = None,
     output: Optional[Path] = None,
     output_layer: str = "coverage",
+    network: Optional["Network"] = None,
     progress: Optional[ProgressCallback] = None,
 ) -> dict[str, Any]:
     """Coverage from files: validate the catalogue, read the demand (points, or
@@ -157,3 +158,80 @@ def run_coverage(
     ``population_within_minutes`` {minutes: persons}, ``worst_served`` unit
     indices, slowest first).
     """
+
+class Network:
+    """A road network: one directed graph per mode (walk, bike, car) in a metric CRS (``epsg``)."""
+
+    epsg: int
+
+    @staticmethod
+    def build(path: Path, *, working_epsg: Optional[int] = None, speed_field: Optional[str] = None,
+              oneway_field: Optional[str] = None, modes_field: Optional[str] = None,
+              tolerance_m: float = 1.0) -> "Network":
+        """Build from an OSM PBF file or any OGR line layer (speed field in km/h;
+        end points closer than ``tolerance_m`` metres join)."""
+    @staticmethod
+    def open(path: Path) -> tuple["Network", bool]:
+        """Open a saved network; rebuilt (and saved over) when its source changed. Returns (network, rebuilt)."""
+    def save(self, path: Path) -> None:
+        """Save (temporary file, then moved into place)."""
+    def info(self) -> dict[str, Any]:
+        """Source, EPSG and per mode: nodes, edges, length_m, islands dropped."""
+    def nodes_xy(self, mode: str) -> npt.NDArray[np.float64]:
+        """Node coordinates (n, 2), metres."""
+    def edges(self, mode: str) -> dict[str, npt.NDArray[Any]]:
+        """Edge list: source, target (node indices), time_s (seconds), length_m (metres)."""
+    def node_times(self, mode: str, sources: Sequence[int], *, cutoff_s: float = ...,
+                   reverse: bool = False) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+        """Seconds from the nearest source node to every node (inf beyond ``cutoff_s``) and which
+        source (-1 when none); with ``reverse``, from every node to its nearest source."""
+    def snap(self, mode: str, xy: npt.NDArray[np.float64], max_snap_m: float = 500.0) -> dict[str, Any]:
+        """Where points join the network: link (-1 beyond ``max_snap_m`` metres), fraction, distance_m, xy."""
+
+def travel_areas(services: Path, network: Network, *, mode: str = "walk",
+                 minutes: Sequence[float] = (5.0, 10.0, 15.0, 30.0), services_layer: Optional[str] = None,
+                 categories: Optional[Sequence[str]] = None, cell_m: Optional[float] = None,
+                 off_network_m: Optional[float] = None, max_snap_m: float = 500.0, dissolve: bool = False,
+                 output: Optional[Path] = None, surfaces: bool = False,
+                 progress: Optional[ProgressCallback] = None) -> dict[str, Any]:
+    """Per service and time band (minutes, cumulative), the area from which it is reached: a time
+    surface on a grid (``cell_m`` metres; 50 walking, 75 cycling, 100 driving) whose cells join the
+    network like any point (walking at most ``off_network_m``, default two cells), contoured by
+    marching squares. ``dissolve`` unions per category. With ``surfaces``, each service's surface
+    (x0, y0 = centre of the first cell, cell_m, times_s seconds). Writes layers services and
+    travel_areas to ``output``."""
+
+def accessibility_arrays(demand_index: npt.NDArray[np.int64], service_index: npt.NDArray[np.int64],
+                         cost_s: npt.NDArray[np.float64], supply: npt.NDArray[np.float64],
+                         demand: npt.NDArray[np.float64], *, method: str = "2sfca", max_minutes: float = 30.0,
+                         decay: Optional[str] = None,
+                         zone_weights: Optional[Sequence[tuple[float, float]]] = None) -> dict[str, Any]:
+    """An index on a cost table (one row per pair, cost in seconds): ``2sfca``, ``e2sfca``
+    (``zone_weights`` as (upper minutes, weight), default 10/1.00, 20/0.68, 30/0.22), ``3sfca`` or
+    ``gravity``; ``decay`` as ``uniform``, ``linear:S``, ``exponential:S``, ``gaussian:S`` or
+    ``power:EXP[:MIN_S]`` (seconds). A cost equal to the catchment is inside. Returns access (per
+    demand unit) and ratio (supply per weighted person, per service)."""
+
+def run_accessibility(services: Path, demand: Path, population_field: str, *, method: str = "2sfca",
+                      minutes: float = 30.0, decay: Optional[str] = None,
+                      zone_weights: Optional[Sequence[tuple[float, float]]] = None, served_minutes: float = 30.0,
+                      low_access: Optional[float] = None, categories: Optional[Sequence[str]] = None,
+                      id_field: Optional[str] = None, name_field: Optional[str] = None,
+                      zone_field: Optional[str] = None, zones: Optional[Path] = None,
+                      zones_key: Optional[str] = None, mode: str = "walk", network: Optional[Network] = None,
+                      working_epsg: Optional[int] = None, output: Optional[Path] = None, append: bool = False,
+                      progress: Optional[ProgressCallback] = None) -> dict[str, Any]:
+    """Accessibility (supply = capacity) and service gaps per category from files: per unit access,
+    unserved (no service within ``served_minutes``), low_access (lowest fifth, or under
+    ``low_access``), gap_score (unserved + half of the served in the lowest fifth); per zone
+    (``zone_field``) sums, worst first. Writes layers accessibility (drawn with ``zones`` polygons
+    when given) and gaps_by_zone."""
+
+def suggest_sites(services: Path, demand: Path, population_field: str, category: str, *, sites: int = 3,
+                  minutes: float = 30.0, candidates: Optional[Path] = None, id_field: Optional[str] = None,
+                  name_field: Optional[str] = None, mode: str = "walk", network: Optional[Network] = None,
+                  working_epsg: Optional[int] = None, output: Optional[Path] = None, append: bool = False,
+                  progress: Optional[ProgressCallback] = None) -> dict[str, Any]:
+    """New sites for ``category`` (MCLP: greedy then interchange) among candidate points (default:
+    the demand units) covering the most population not within ``minutes`` of a service: sites,
+    gains (persons per site), covered_before, covered_after. Writes layer suggested_sites."""

@@ -155,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", type=Path, default=Path("demo-output"), help="output folder (default: %(default)s)")
     demo.add_argument("--mode", choices=MODES, default="car", help="travel mode (default: %(default)s)")
     _add_network(demo)
+    demo.add_argument("--no-maps", action="store_true", help="do not render PNG maps (they need QGIS)")
     demo.add_argument("--language", default="en", choices=["it", "en", "fr", "ar", "bn", "uk", "zh"],
                       help="language of category labels (default: %(default)s)")
 
@@ -313,6 +314,13 @@ def run(args: argparse.Namespace) -> int:
     print(format_sites(result["suggested_sites"], result["gap_category"]))
     print(f"Written: {result['output']} (layers services, municipalities, summary, accessibility, gaps_by_zone, "
           "suggested_sites)")
+    if not args.no_maps:
+        from .maps import qgis_available, render_maps
+
+        if qgis_available():
+            print("Maps: " + ", ".join(render_maps(result["output"], Path(args.out) / "maps", attribution=ATTRIBUTION)))
+        else:
+            print("Maps: skipped, QGIS (PyQGIS) is not installed")
     print(ATTRIBUTION)
     return 0
 

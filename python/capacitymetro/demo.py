@@ -50,7 +50,7 @@ def run_demo(
     )
     common = dict(id_field="istat_code", name_field="name", mode=mode, network=network, output=output, append=True)
     access = run_accessibility(SERVICES, TOWN_CENTRES, "population", method="e2sfca", served_minutes=30.0,
-                               progress=progress, **common)
+                               zones=MUNICIPALITIES, zones_key="istat_code", progress=progress, **common)
     gap_category = max(access["categories"], key=lambda c: access["categories"][c]["gap_score"].sum())
     sites = suggest_sites(SERVICES, TOWN_CENTRES, "population", gap_category, sites=3, minutes=30.0, **common)
     result.update(output=str(output), accessibility=access, gap_category=gap_category, suggested_sites=sites)

@@ -7,6 +7,7 @@ use crate::accessibility::{accessibility, default_zones, CostMatrix, Decay, Meth
 use crate::catalogue::vocabulary;
 use crate::gaps::LowClass;
 use crate::io::{DemandFields, LayerSource};
+use crate::job::Zones;
 use crate::planning::{AccessibilityJob, PlanningInputs, SitingJob};
 use numpy::{IntoPyArray, PyReadonlyArray1};
 use pyo3::prelude::*;
@@ -14,10 +15,10 @@ use pyo3::types::PyDict;
 use std::path::PathBuf;
 
 /// The index asked for: a method name, an optional decay spec, optional zones in minutes.
-fn method(py: Python<'_>, name: &str, decay: Option<&str>, zones: Option<Vec<(f64, f64)>>) -> PyResult<Method> {
+fn method(py: Python<'_>, name: &str, decay: Option<&str>, zone_weights: Option<Vec<(f64, f64)>>) -> PyResult<Method> {
     let default: Method = name.parse().py_err(py)?;
     let decay: Option<Decay> = decay.map(|d| d.parse()).transpose().py_err(py)?;
-    let zones = zones.map(|z| z.into_iter().map(|(minutes, w)| (minutes * 60.0, w)).collect::<Vec<_>>());
+    let zones = zone_weights.map(|z| z.into_iter().map(|(minutes, w)| (minutes * 60.0, w)).collect::<Vec<_>>());
     Ok(match default {
         Method::TwoStep { decay: d } => Method::TwoStep { decay: decay.unwrap_or(d) },
         Method::ThreeStep { decay: d } => Method::ThreeStep { decay: decay.unwrap_or(d) },
@@ -31,7 +32,7 @@ fn method(py: Python<'_>, name: &str, decay: Option<&str>, zones: Option<Vec<(f6
 /// Returns `{"access": A_i, "ratio": R_j}`.
 #[pyfunction]
 #[pyo3(signature = (demand_index, service_index, cost_s, supply, demand, *, method="2sfca", max_minutes=30.0,
-                    decay=None, zones=None))]
+                    decay=None, zone_weights=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn accessibility_arrays<'py>(
     py: Python<'py>,
@@ -43,7 +44,7 @@ pub fn accessibility_arrays<'py>(
     method: &str,
     max_minutes: f64,
     decay: Option<&str>,
-    zones: Option<Vec<(f64, f64)>>,
+    zone_weights: Option<Vec<(f64, f64)>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let (i, j, c) = (demand_index.as_array(), service_index.as_array(), cost_s.as_array());
     if i.len() != j.len() || i.len() != c.len() {
@@ -55,7 +56,7 @@ pub fn accessibility_arrays<'py>(
     let pairs = (0..i.len()).map(|k| Pair { demand: i[k] as u32, service: j[k] as u32, cost_s: c[k] }).collect();
     let supply = supply.as_array().to_vec();
     let demand = demand.as_array().to_vec();
-    let method = self::method(py, method, decay, zones)?;
+    let method = self::method(py, method, decay, zone_weights)?;
     let result = py.detach(|| -> crate::Result<_> {
         let matrix = CostMatrix::new(demand.len(), supply.len(), pairs)?;
         accessibility(&matrix, &supply, &demand, &method, max_minutes * 60.0)
@@ -79,6 +80,7 @@ fn inputs(
     mode: &str,
     network: Option<PyRef<'_, Network>>,
     working_epsg: Option<u32>,
+    zones: Option<Zones>,
 ) -> PyResult<PlanningInputs> {
     Ok(PlanningInputs {
         services: LayerSource::new(services, None),
@@ -88,7 +90,17 @@ fn inputs(
         mode: mode.parse().py_err(py)?,
         network: network.map(|n| n.inner.clone()),
         working_epsg,
+        zones,
     })
+}
+
+/// Zone polygons and the field joining them to the demand ids.
+fn zones_source(zones: Option<PathBuf>, key: Option<String>) -> PyResult<Option<Zones>> {
+    match (zones, key) {
+        (Some(path), Some(key_field)) => Ok(Some(Zones { source: LayerSource::new(path, None), key_field })),
+        (Some(_), None) => Err(parameter("zones_key", "needed with zones: the zone field matching the demand id")),
+        _ => Ok(None),
+    }
 }
 
 fn positive_minutes(name: &str, minutes: f64) -> PyResult<f64> {
@@ -101,10 +113,10 @@ fn positive_minutes(name: &str, minutes: f64) -> PyResult<f64> {
 
 /// Accessibility and service gaps per category, from files.
 #[pyfunction]
-#[pyo3(signature = (services, demand, population_field, *, method="2sfca", minutes=30.0, decay=None, zones=None,
+#[pyo3(signature = (services, demand, population_field, *, method="2sfca", minutes=30.0, decay=None, zone_weights=None,
                     served_minutes=30.0, low_access=None, categories=None, id_field=None, name_field=None,
-                    zone_field=None, mode="walk", network=None, working_epsg=None, output=None, append=false,
-                    progress=None))]
+                    zone_field=None, zones=None, zones_key=None, mode="walk", network=None, working_epsg=None,
+                    output=None, append=false, progress=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn run_accessibility<'py>(
     py: Python<'py>,
@@ -114,13 +126,15 @@ pub fn run_accessibility<'py>(
     method: &str,
     minutes: f64,
     decay: Option<&str>,
-    zones: Option<Vec<(f64, f64)>>,
+    zone_weights: Option<Vec<(f64, f64)>>,
     served_minutes: f64,
     low_access: Option<f64>,
     categories: Option<Vec<String>>,
     id_field: Option<String>,
     name_field: Option<String>,
     zone_field: Option<String>,
+    zones: Option<PathBuf>,
+    zones_key: Option<String>,
     mode: &str,
     network: Option<PyRef<'py, Network>>,
     working_epsg: Option<u32>,
@@ -128,13 +142,16 @@ pub fn run_accessibility<'py>(
     append: bool,
     progress: Option<Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let chosen = self::method(py, method, decay, zones)?;
+    let chosen = self::method(py, method, decay, zone_weights)?;
     let max_cost_s = match &chosen {
         Method::Enhanced { zones } => zones.last().map_or(0.0, |z| z.0),
         _ => positive_minutes("minutes", minutes)?,
     };
     let job = AccessibilityJob {
-        inputs: inputs(py, services, demand, population_field, id_field, name_field, zone_field, mode, network, working_epsg)?,
+        inputs: inputs(
+            py, services, demand, population_field, id_field, name_field, zone_field, mode, network, working_epsg,
+            zones_source(zones, zones_key)?,
+        )?,
         categories: categories.unwrap_or_default(),
         method: chosen,
         max_cost_s,
@@ -193,7 +210,7 @@ pub fn suggest_sites<'py>(
     progress: Option<Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let job = SitingJob {
-        inputs: inputs(py, services, demand, population_field, id_field, name_field, None, mode, network, working_epsg)?,
+        inputs: inputs(py, services, demand, population_field, id_field, name_field, None, mode, network, working_epsg, None)?,
         category,
         sites,
         within_s: positive_minutes("minutes", minutes)?,

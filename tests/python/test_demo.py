@@ -79,7 +79,8 @@ def test_demo_geopackage_layers(demo):
     with sqlite3.connect(demo["output"]) as db:
         tables = {r[0]: r[1] for r in db.execute("select table_name, data_type from gpkg_contents")}
         assert tables == {"services": "features", "municipalities": "features", "summary": "attributes",
-                          "accessibility": "features", "gaps_by_zone": "attributes", "suggested_sites": "features"}
+                          "accessibility": "features", "gaps_by_zone": "attributes", "suggested_sites": "features",
+                          "layer_styles": "attributes"}
         assert db.execute("select count(*) from suggested_sites").fetchone()[0] == 3
         assert db.execute("select count(*) from gaps_by_zone").fetchone()[0] == 11 * 44
         assert db.execute("select count(*) from municipalities").fetchone()[0] == 44
@@ -105,3 +106,25 @@ def test_demo_cli_prints_the_summary(tmp_path):
     assert "not an official directory" in result.stdout
     assert "Suggested new sites for" in result.stdout and "Service gaps," in result.stdout
     assert (tmp_path / "cmv_demo.gpkg").exists()
+
+
+def test_every_styled_layer_has_parsable_qml_and_sld(demo):
+    import xml.etree.ElementTree as ET
+
+    with sqlite3.connect(demo["output"]) as db:
+        styles = db.execute("select f_table_name, styleName, styleQML, styleSLD, useAsDefault from layer_styles").fetchall()
+    tables = {t for t, *_ in styles}
+    assert tables == {"services", "municipalities", "accessibility", "suggested_sites"}
+    for table in tables:
+        assert sum(d for t, _, _, _, d in styles if t == table) == 1, f"{table}: one default style"
+    for table, name, qml, sld, _ in styles:
+        qml_root = ET.fromstring(qml.split("\n", 1)[1])  # after the DOCTYPE line
+        assert qml_root.find("renderer-v2") is not None, name
+        sld_root = ET.fromstring(sld.encode())
+        assert sld_root.tag == "{http://www.opengis.net/sld}StyledLayerDescriptor" and sld_root.get("version") == "1.0.0"
+        assert sld_root.findall(".//{http://www.opengis.net/sld}Rule"), name
+    services = next(qml for t, _, qml, _, _ in styles if t == "services")
+    for category in cm.vocabulary():
+        r, g, b = (int(category["colour"][i:i + 2], 16) for i in (1, 3, 5))
+        assert f'value="{r},{g},{b},255"' in services
+        assert f'{category["labels"]["it"]} / {category["labels"]["en"]}' in services

@@ -227,3 +227,62 @@ def test_the_plugin_follows_the_qgis_locale(tmp_path):
     qgis_process(env, "plugins", "enable", "capacitymetro")
     help_text = qgis_process(env, "help", "capacitymetro:nearestservice").stdout
     assert "Servizio più vicino" in help_text and "Campo popolazione" in help_text
+
+
+def test_demo_maps_are_drawn_with_the_category_colours(tmp_path):
+    import csv
+    import json as json_module
+
+    from capacitymetro.demo import ATTRIBUTION
+    from capacitymetro.maps import render_maps
+
+    result = cm.run_demo(tmp_path)
+    maps = render_maps(result["output"], tmp_path / "maps", attribution=ATTRIBUTION)
+    assert [Path(m).name for m in maps] == ["services.png", "coverage_30min.png", "accessibility.png", "gaps.png"]
+    script = """
+import json, sys
+from qgis.PyQt.QtGui import QImage
+out = {}
+for path in sys.argv[1:]:
+    image = QImage(path)
+    colours = {}
+    for y in range(0, image.height()):
+        for x in range(0, image.width()):
+            c = image.pixelColor(x, y)
+            key = "#%02x%02x%02x" % (c.red(), c.green(), c.blue())
+            colours[key] = colours.get(key, 0) + 1
+    out[path] = colours
+print(json.dumps(out))
+"""
+    done = subprocess.run(["/usr/bin/python3", "-c", script, *maps], capture_output=True, text=True, timeout=300,
+                          env=qgis_env(tmp_path / "profile", plugins=None))
+    colours = json_module.loads(done.stdout)
+    for path, counts in colours.items():
+        assert len(counts) > 50, f"{path} looks blank"  # drawn, not one flat colour
+    vocabulary = {c["id"]: c["colour"] for c in cm.vocabulary()}
+    with open(DATA / "services.csv", newline="", encoding="utf-8") as f:
+        first = {row["categories"].split(";")[0] for row in csv.DictReader(f)}
+    services_map = colours[maps[0]]
+    for category in first:
+        assert services_map.get(vocabulary[category], 0) >= 4, f"{category} colour not on the services map"
+
+
+def test_qgis_opens_the_output_layers_styled(tmp_path):
+    result = cm.run_demo(tmp_path)
+    script = f"""
+from qgis.core import QgsApplication, QgsVectorLayer
+app = QgsApplication([], False)
+app.initQgis()
+for name in ("services", "municipalities", "accessibility", "suggested_sites"):
+    layer = QgsVectorLayer({result['output']!r} + "|layername=" + name, name, "ogr")
+    print(name, layer.renderer().type(), len(layer.renderer().legendSymbolItems()))
+import os
+os._exit(0)
+"""
+    done = subprocess.run(["/usr/bin/python3", "-c", script], capture_output=True, text=True, timeout=300,
+                          env=qgis_env(tmp_path / "profile", plugins=None))
+    lines = dict(line.split(" ", 1) for line in done.stdout.strip().splitlines())
+    assert lines["services"].startswith("categorizedSymbol") and lines["services"].endswith(" 11")
+    assert lines["municipalities"].startswith("graduatedSymbol")
+    assert lines["accessibility"].startswith("graduatedSymbol")
+    assert lines["suggested_sites"].startswith("singleSymbol")

@@ -1,0 +1,147 @@
+"""PNG maps of results with PyQGIS, using the styles stored in the GeoPackage.
+
+QGIS's Python is Debian's /usr/bin/python3, not necessarily the one running
+this package, so the rendering runs there in a subprocess. Each map has a
+title (Italian and English), a legend, a scale bar and the attribution.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Optional
+
+QGIS_PYTHON = "/usr/bin/python3"
+
+#: (file name, title, layers from top to bottom as (layer, style name or None))
+DEMO_MAPS = [
+    ("services.png", "Servizi per categoria / Services by category", [("services", None), ("municipalities", "outline")]),
+    ("coverage_30min.png", "Tempo al servizio legale più vicino / Time to the nearest legal help",
+     [("services", None), ("municipalities", "legal_nearest_min")]),
+    ("accessibility.png", "Accessibilità E2SFCA, aiuto legale / E2SFCA accessibility, legal help",
+     [("accessibility", "legal_access")]),
+    ("gaps.png", "Carenze di servizio, aiuto legale / Service gaps, legal help", [("accessibility", "legal_gap_score")]),
+]
+
+SCRIPT = r'''
+import json, sys
+from qgis.core import (QgsApplication, QgsProject, QgsVectorLayer, QgsPrintLayout, QgsLayoutItemMap,
+    QgsLayoutItemLegend, QgsLayoutItemScaleBar, QgsLayoutItemLabel, QgsLayoutPoint, QgsLayoutSize,
+    QgsUnitTypes, QgsLayoutExporter, QgsFillSymbol, QgsSingleSymbolRenderer, QgsLegendStyle)
+from qgis.PyQt.QtGui import QFont
+
+job = json.loads(sys.argv[1])
+app = QgsApplication([], False)
+app.initQgis()
+written = []
+for file_name, title, layers in job["maps"]:
+    project = QgsProject()
+    loaded = []
+    for name, style in layers:
+        layer = QgsVectorLayer(f"{job['gpkg']}|layername={name}", name, "ogr")
+        if not layer.isValid():
+            raise SystemExit(f"{job['gpkg']}: no layer {name}")
+        if style == "outline":
+            symbol = QgsFillSymbol.createSimple({"color": "245,245,240,255", "outline_color": "120,120,120,255",
+                                                "outline_width": "0.2"})
+            layer.setRenderer(QgsSingleSymbolRenderer(symbol))
+        elif style:
+            # the styles stored in layer_styles: load the one named
+            count, ids, names, descriptions, error = layer.listStylesInDatabase()
+            if style not in names:
+                raise SystemExit(f"{name}: no style {style}")
+            qml, error = layer.getStyleFromDatabase(ids[names.index(style)])
+            from qgis.PyQt.QtXml import QDomDocument
+            document = QDomDocument()
+            document.setContent(qml)
+            ok, message = layer.importNamedStyle(document)
+            if not ok:
+                raise SystemExit(f"{name}: {message}")
+        project.addMapLayer(layer)
+        loaded.append(layer)
+    layout = QgsPrintLayout(project)
+    layout.initializeDefaults()
+    page = layout.pageCollection().page(0)
+    page.setPageSize(QgsLayoutSize(297, 210, QgsUnitTypes.LayoutMillimeters))
+    map_item = QgsLayoutItemMap(layout)
+    map_item.attemptMove(QgsLayoutPoint(8, 18, QgsUnitTypes.LayoutMillimeters))
+    map_item.attemptResize(QgsLayoutSize(205, 182, QgsUnitTypes.LayoutMillimeters))
+    map_item.setLayers(loaded)
+    project.setCrs(loaded[-1].crs())  # metres, for the scale bar
+    map_item.setCrs(loaded[-1].crs())
+    extent = loaded[-1].extent()
+    extent.scale(1.05)
+    map_item.setExtent(extent)
+    layout.addLayoutItem(map_item)
+    label = QgsLayoutItemLabel(layout)
+    label.setText(title)
+    label.setFont(QFont("Sans Serif", 16))
+    label.attemptMove(QgsLayoutPoint(8, 5, QgsUnitTypes.LayoutMillimeters))
+    label.attemptResize(QgsLayoutSize(280, 10, QgsUnitTypes.LayoutMillimeters))
+    layout.addLayoutItem(label)
+    legend = QgsLayoutItemLegend(layout)
+    legend.setLinkedMap(map_item)
+    legend.setTitle("Legenda / Legend")
+    for style, size in ((QgsLegendStyle.Title, 11), (QgsLegendStyle.Subgroup, 9), (QgsLegendStyle.SymbolLabel, 7)):
+        legend.setStyleFont(style, QFont("Sans Serif", size))
+    legend.setWrapString("/")
+    legend.attemptMove(QgsLayoutPoint(217, 18, QgsUnitTypes.LayoutMillimeters))
+    layout.addLayoutItem(legend)
+    scale = QgsLayoutItemScaleBar(layout)
+    scale.setStyle("Single Box")
+    scale.setLinkedMap(map_item)
+    scale.setUnits(QgsUnitTypes.DistanceKilometers)
+    scale.setUnitLabel("km")
+    scale.setNumberOfSegmentsLeft(0)
+    scale.setNumberOfSegments(2)
+    scale.setUnitsPerSegment(10)
+    scale.setHeight(2)
+    scale.attemptMove(QgsLayoutPoint(12, 186, QgsUnitTypes.LayoutMillimeters))
+    layout.addLayoutItem(scale)
+    credit = QgsLayoutItemLabel(layout)
+    credit.setText(job["attribution"])
+    credit.setFont(QFont("Sans Serif", 7))
+    credit.attemptMove(QgsLayoutPoint(8, 201, QgsUnitTypes.LayoutMillimeters))
+    credit.attemptResize(QgsLayoutSize(280, 6, QgsUnitTypes.LayoutMillimeters))
+    layout.addLayoutItem(credit)
+    settings = QgsLayoutExporter.ImageExportSettings()
+    settings.dpi = job["dpi"]
+    settings.generateWorldFile = False
+    settings.exportMetadata = False
+    target = f"{job['out_dir']}/{file_name}"
+    result = QgsLayoutExporter(layout).exportToImage(target, settings)
+    if result != QgsLayoutExporter.Success:
+        raise SystemExit(f"{target}: export failed ({result})")
+    written.append(target)
+print(json.dumps(written), flush=True)
+import os
+os._exit(0)  # QGIS's exit can crash while layers are alive; everything is written
+'''
+
+
+def qgis_available() -> bool:
+    """Whether QGIS's Python (PyQGIS) is installed."""
+    if not Path(QGIS_PYTHON).exists():
+        return False
+    return subprocess.run([QGIS_PYTHON, "-c", "import qgis.core"], capture_output=True).returncode == 0
+
+
+def render_maps(gpkg: str | Path, out_dir: str | Path, maps=None, attribution: str = "",
+                dpi: int = 96) -> list[str]:
+    """Renders PNG maps of layers of ``gpkg`` (default: the demo's four) into ``out_dir``."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    job = {"gpkg": str(Path(gpkg).resolve()), "out_dir": str(out_dir.resolve()), "maps": maps or DEMO_MAPS,
+           "attribution": attribution, "dpi": dpi}
+    with tempfile.TemporaryDirectory() as profile:
+        env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QGIS_CUSTOM_CONFIG_PATH=profile)
+        env.pop("PYTHONPATH", None)
+        done = subprocess.run([QGIS_PYTHON, "-c", SCRIPT, json.dumps(job)], capture_output=True, text=True, env=env,
+                              timeout=600)
+    if done.returncode != 0:
+        raise RuntimeError(f"map rendering failed: {done.stderr.strip()[-1500:] or done.returncode}")
+    return json.loads(done.stdout.strip().splitlines()[-1])

@@ -1,0 +1,310 @@
+//! Map styles of every output layer, from one source (the palettes and
+//! category vocabulary of `styles/categories.json`): QML for QGIS and SLD 1.0
+//! for GeoServer, stored in each GeoPackage's `layer_styles` table so that
+//! QGIS opens the layers styled. Legends are in Italian and English.
+//!
+//! Graduated classes come from the data (quintiles), so styles are made when
+//! a layer is written.
+
+use crate::catalogue::vocabulary;
+
+/// One style of a layer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayerStyle {
+    pub name: String,
+    pub qml: String,
+    pub sld: String,
+    /// The style QGIS applies when the layer is opened.
+    pub default: bool,
+}
+
+/// A class of a graduated style: `[lower, upper)` (the last one closed).
+#[derive(Debug, Clone, PartialEq)]
+struct Class {
+    lower: f64,
+    upper: f64,
+    colour: String,
+    label: String,
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&apos;")
+}
+
+/// `#rrggbb` as QGIS's `r,g,b,255`.
+fn rgba(hex: &str) -> String {
+    let channel = |i: usize| u8::from_str_radix(hex.get(i..i + 2).unwrap_or("00"), 16).unwrap_or(0);
+    format!("{},{},{},255", channel(1), channel(3), channel(5))
+}
+
+/// The bilingual label of a category: Italian / English.
+fn category_label(index: usize) -> String {
+    let labels = &vocabulary().categories[index].labels;
+    format!("{} / {}", labels["it"], labels["en"])
+}
+
+/// SLD's well-known marks for QGIS marker names.
+fn sld_mark(marker: &str) -> &'static str {
+    match marker {
+        "square" | "half_square" | "diamond" => "square",
+        "triangle" | "trapezoid" => "triangle",
+        "star" => "star",
+        "cross_fill" => "cross",
+        _ => "circle",
+    }
+}
+
+fn qml_document(renderer: &str, labeling: &str) -> String {
+    format!(
+        "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n<qgis version=\"3.22.0\" styleCategories=\"Symbology|Labeling\">\n{renderer}{labeling}</qgis>\n"
+    )
+}
+
+fn sld_document(layer: &str, title: &str, rules: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<StyledLayerDescriptor version=\"1.0.0\" xmlns=\"http://www.opengis.net/sld\" \
+xmlns:ogc=\"http://www.opengis.net/ogc\" xmlns:xlink=\"http://www.w3.org/1999/xlink\" \
+xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" \
+xsi:schemaLocation=\"http://www.opengis.net/sld http://schemas.opengis.net/sld/1.0.0/StyledLayerDescriptor.xsd\">\n\
+<NamedLayer><Name>{}</Name><UserStyle><Name>{}</Name><Title>{}</Title><FeatureTypeStyle>\n{rules}</FeatureTypeStyle></UserStyle></NamedLayer>\n</StyledLayerDescriptor>\n",
+        escape(layer),
+        escape(layer),
+        escape(title)
+    )
+}
+
+fn marker_symbol(name: usize, colour: &str, marker: &str, size_mm: f64) -> String {
+    format!(
+        "<symbol type=\"marker\" name=\"{name}\" alpha=\"1\" clip_to_extent=\"1\" force_rhr=\"0\"><layer class=\"SimpleMarker\" enabled=\"1\" locked=\"0\" pass=\"0\"><Option type=\"Map\">\
+<Option name=\"color\" type=\"QString\" value=\"{}\"/><Option name=\"name\" type=\"QString\" value=\"{marker}\"/>\
+<Option name=\"size\" type=\"QString\" value=\"{size_mm}\"/><Option name=\"outline_color\" type=\"QString\" value=\"255,255,255,255\"/>\
+<Option name=\"outline_width\" type=\"QString\" value=\"0.3\"/></Option></layer></symbol>\n",
+        rgba(colour)
+    )
+}
+
+fn fill_symbol(name: usize, colour: &str, opacity: f64) -> String {
+    format!(
+        "<symbol type=\"fill\" name=\"{name}\" alpha=\"{opacity}\" clip_to_extent=\"1\" force_rhr=\"0\"><layer class=\"SimpleFill\" enabled=\"1\" locked=\"0\" pass=\"0\"><Option type=\"Map\">\
+<Option name=\"color\" type=\"QString\" value=\"{}\"/><Option name=\"style\" type=\"QString\" value=\"solid\"/>\
+<Option name=\"outline_color\" type=\"QString\" value=\"90,90,90,255\"/><Option name=\"outline_width\" type=\"QString\" value=\"0.2\"/></Option></layer></symbol>\n",
+        rgba(colour)
+    )
+}
+
+fn name_labels() -> String {
+    "<labeling type=\"simple\"><settings calloutType=\"simple\"><text-style fieldName=\"name\" fontSize=\"7\" textColor=\"40,40,40,255\" \
+fontFamily=\"Sans Serif\" isExpression=\"0\"><text-buffer bufferDraw=\"1\" bufferSize=\"0.8\" bufferColor=\"255,255,255,255\"/></text-style>\
+<placement placement=\"0\" dist=\"1.5\"/><rendering scaleVisibility=\"1\" scaleMin=\"1\" scaleMax=\"150000\"/></settings></labeling>\n".to_string()
+}
+
+/// Services by category (the first one listed): a colour and marker each, name labels.
+pub fn services_style() -> LayerStyle {
+    let v = vocabulary();
+    let mut categories = String::new();
+    let mut symbols = String::new();
+    let mut rules = String::new();
+    for (i, c) in v.categories.iter().enumerate() {
+        categories.push_str(&format!(
+            "<category render=\"true\" value=\"{}\" symbol=\"{i}\" label=\"{}\"/>\n",
+            c.id,
+            escape(&category_label(i))
+        ));
+        symbols.push_str(&marker_symbol(i, &c.colour, &c.marker, 3.2));
+        rules.push_str(&format!(
+            "<Rule><Name>{}</Name><Title>{}</Title><ogc:Filter><ogc:PropertyIsLike wildCard=\"*\" singleChar=\".\" escape=\"!\">\
+<ogc:PropertyName>categories</ogc:PropertyName><ogc:Literal>{}*</ogc:Literal></ogc:PropertyIsLike></ogc:Filter>\
+<PointSymbolizer><Graphic><Mark><WellKnownName>{}</WellKnownName><Fill><CssParameter name=\"fill\">{}</CssParameter></Fill>\
+<Stroke><CssParameter name=\"stroke\">#ffffff</CssParameter><CssParameter name=\"stroke-width\">1</CssParameter></Stroke></Mark><Size>11</Size></Graphic></PointSymbolizer></Rule>\n",
+            c.id,
+            escape(&category_label(i)),
+            c.id,
+            sld_mark(&c.marker),
+            c.colour
+        ));
+    }
+    rules.push_str(
+        "<Rule><Name>labels</Name><MaxScaleDenominator>150000</MaxScaleDenominator><TextSymbolizer><Label><ogc:PropertyName>name</ogc:PropertyName></Label>\
+<Font><CssParameter name=\"font-size\">10</CssParameter></Font><LabelPlacement><PointPlacement><Displacement><DisplacementX>6</DisplacementX><DisplacementY>6</DisplacementY></Displacement></PointPlacement></LabelPlacement>\
+<Halo><Radius>1.5</Radius><Fill><CssParameter name=\"fill\">#ffffff</CssParameter></Fill></Halo></TextSymbolizer></Rule>\n",
+    );
+    let renderer = format!(
+        "<renderer-v2 type=\"categorizedSymbol\" attr=\"regexp_substr(&quot;categories&quot;, '^[^;]+')\" symbollevels=\"0\" enableorderby=\"0\" forceraster=\"0\">\n\
+<categories>\n{categories}</categories>\n<symbols>\n{symbols}</symbols>\n</renderer-v2>\n"
+    );
+    LayerStyle {
+        name: "services".into(),
+        qml: qml_document(&renderer, &name_labels()),
+        sld: sld_document("services", "Servizi per categoria / Services by category", &rules),
+        default: true,
+    }
+}
+
+/// Suggested new sites: one large star.
+pub fn sites_style() -> LayerStyle {
+    let colour = &vocabulary().palettes.sites;
+    let renderer = format!(
+        "<renderer-v2 type=\"singleSymbol\" symbollevels=\"0\" enableorderby=\"0\" forceraster=\"0\"><symbols>\n{}</symbols></renderer-v2>\n",
+        marker_symbol(0, colour, "star", 6.0)
+    );
+    let rules = format!(
+        "<Rule><Name>site</Name><Title>Nuova sede suggerita / Suggested new site</Title><PointSymbolizer><Graphic><Mark><WellKnownName>star</WellKnownName>\
+<Fill><CssParameter name=\"fill\">{colour}</CssParameter></Fill></Mark><Size>18</Size></Graphic></PointSymbolizer></Rule>\n"
+    );
+    LayerStyle {
+        name: "suggested_sites".into(),
+        qml: qml_document(&renderer, ""),
+        sld: sld_document("suggested_sites", "Nuove sedi suggerite / Suggested new sites", &rules),
+        default: true,
+    }
+}
+
+/// A graduated polygon style on `field`; `order_desc` draws the highest values first (underneath).
+#[allow(clippy::too_many_arguments)]
+fn graduated(name: &str, layer: &str, title: &str, field: &str, classes: &[Class], opacity: f64, order_desc: bool, default: bool, polygons: bool) -> LayerStyle {
+    let mut ranges = String::new();
+    let mut symbols = String::new();
+    let mut rules = String::new();
+    for (i, c) in classes.iter().enumerate() {
+        ranges.push_str(&format!(
+            "<range render=\"true\" lower=\"{}\" upper=\"{}\" symbol=\"{i}\" label=\"{}\"/>\n",
+            c.lower,
+            c.upper,
+            escape(&c.label)
+        ));
+        symbols.push_str(&if polygons { fill_symbol(i, &c.colour, opacity) } else { marker_symbol(i, &c.colour, "circle", 4.0) });
+        let upper_op = if i + 1 == classes.len() { "PropertyIsLessThanOrEqualTo" } else { "PropertyIsLessThan" };
+        let symbolizer = if polygons {
+            format!(
+                "<PolygonSymbolizer><Fill><CssParameter name=\"fill\">{}</CssParameter><CssParameter name=\"fill-opacity\">{opacity}</CssParameter></Fill>\
+<Stroke><CssParameter name=\"stroke\">#5a5a5a</CssParameter><CssParameter name=\"stroke-width\">0.5</CssParameter></Stroke></PolygonSymbolizer>",
+                c.colour
+            )
+        } else {
+            format!(
+                "<PointSymbolizer><Graphic><Mark><WellKnownName>circle</WellKnownName><Fill><CssParameter name=\"fill\">{}</CssParameter></Fill></Mark>\
+<Size>12</Size></Graphic></PointSymbolizer>",
+                c.colour
+            )
+        };
+        rules.push_str(&format!(
+            "<Rule><Name>class{i}</Name><Title>{}</Title><ogc:Filter><ogc:And><ogc:PropertyIsGreaterThanOrEqualTo><ogc:PropertyName>{field}</ogc:PropertyName>\
+<ogc:Literal>{}</ogc:Literal></ogc:PropertyIsGreaterThanOrEqualTo><ogc:{upper_op}><ogc:PropertyName>{field}</ogc:PropertyName><ogc:Literal>{}</ogc:Literal>\
+</ogc:{upper_op}></ogc:And></ogc:Filter>{symbolizer}</Rule>\n",
+            escape(&c.label),
+            c.lower,
+            c.upper
+        ));
+    }
+    let order = if order_desc {
+        format!("<orderby><orderByClause asc=\"0\" nullsFirst=\"0\">\"{field}\"</orderByClause></orderby>")
+    } else {
+        String::new()
+    };
+    let renderer = format!(
+        "<renderer-v2 type=\"graduatedSymbol\" attr=\"{field}\" graduatedMethod=\"GraduatedColor\" symbollevels=\"0\" enableorderby=\"{}\" forceraster=\"0\">\n\
+<ranges>\n{ranges}</ranges>\n<symbols>\n{symbols}</symbols>\n{order}</renderer-v2>\n",
+        order_desc as u8
+    );
+    LayerStyle { name: name.into(), qml: qml_document(&renderer, ""), sld: sld_document(layer, title, &rules), default }
+}
+
+/// Travel-area bands (minutes), quickest darkest, drawn largest first.
+pub fn bands_style(layer: &str, field: &str, bands_min: &[f64], polygons: bool) -> LayerStyle {
+    let palette = &vocabulary().palettes.bands;
+    let mut lower = 0.0;
+    let classes: Vec<Class> = bands_min
+        .iter()
+        .enumerate()
+        .map(|(i, &upper)| {
+            let class = Class {
+                lower,
+                upper,
+                colour: palette[i.min(palette.len() - 1)].clone(),
+                label: if upper >= 1e5 { format!("> {lower} min") } else { format!("≤ {upper} min") },
+            };
+            lower = upper;
+            class
+        })
+        .collect();
+    graduated(layer, layer, "Tempo di viaggio / Travel time", field, &classes, 0.6, true, true, polygons)
+}
+
+/// A number with three significant digits (no exponent), for legends.
+fn readable(value: f64) -> String {
+    if value == 0.0 || !value.is_finite() {
+        return format!("{value}");
+    }
+    let decimals = (2 - value.abs().log10().floor() as i32).max(0) as usize;
+    format!("{value:.decimals$}")
+}
+
+/// Class breaks at the quintiles of `values` (finite ones), ascending, deduplicated.
+fn quintiles(values: &[f64]) -> Vec<f64> {
+    let mut sorted: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    sorted.sort_by(f64::total_cmp);
+    if sorted.is_empty() {
+        return vec![0.0, 0.0];
+    }
+    let mut breaks: Vec<f64> =
+        (0..=5).map(|q| sorted[((q as f64 / 5.0) * (sorted.len() - 1) as f64).round() as usize]).collect();
+    breaks.dedup();
+    if breaks.len() == 1 {
+        breaks.push(breaks[0]);
+    }
+    breaks
+}
+
+/// One graduated style per field, at the quintiles of its values: accessibility
+/// (sequential, lowest lightest) or gaps (diverging, no gap blue).
+pub fn quintile_styles(layer: &str, fields: &[(String, Vec<f64>)], diverging: bool, polygons: bool) -> Vec<LayerStyle> {
+    let v = vocabulary();
+    let palette = if diverging { &v.palettes.gaps } else { &v.palettes.access };
+    let title = if diverging { "Carenze di servizio / Service gaps" } else { "Accessibilità / Accessibility" };
+    fields
+        .iter()
+        .enumerate()
+        .map(|(n, (field, values))| {
+            let breaks = quintiles(values);
+            let count = breaks.len() - 1;
+            let classes: Vec<Class> = (0..count)
+                .map(|i| Class {
+                    lower: breaks[i],
+                    upper: breaks[i + 1],
+                    // spread the palette over the classes there are
+                    colour: palette[if count > 1 { i * (palette.len() - 1) / (count - 1) } else { 0 }].clone(),
+                    label: format!("{} – {}", readable(breaks[i]), readable(breaks[i + 1])),
+                })
+                .collect();
+            graduated(field, layer, title, field, &classes, 0.8, false, n == 0, polygons)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn legend_numbers_are_readable() {
+        assert_eq!(readable(0.0012345), "0.00123");
+        assert_eq!(readable(13318.0), "13318");
+        assert_eq!(readable(5.0), "5.00");
+    }
+
+    #[test]
+    fn quintile_breaks_by_hand() {
+        let values: Vec<f64> = (0..=10).map(f64::from).collect();
+        assert_eq!(quintiles(&values), vec![0.0, 2.0, 4.0, 6.0, 8.0, 10.0]);
+        assert_eq!(quintiles(&[3.0, 3.0, 3.0]), vec![3.0, 3.0]);
+    }
+
+    #[test]
+    fn services_style_has_every_category_colour_in_both_formats() {
+        let style = services_style();
+        for c in &vocabulary().categories {
+            assert!(style.qml.contains(&rgba(&c.colour)) && style.sld.contains(&c.colour), "{}", c.id);
+        }
+        assert!(style.qml.contains("Permesso di soggiorno e assistenza legale / Legal help and residence permits"));
+    }
+}
