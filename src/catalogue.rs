@@ -59,6 +59,16 @@ impl Vocabulary {
         self.categories.iter().position(|c| c.id == id)
     }
 
+    /// Positions of category ids; every category when `ids` is empty.
+    pub fn indices_of(&self, ids: &[String]) -> Result<Vec<usize>> {
+        if ids.is_empty() {
+            return Ok((0..self.categories.len()).collect());
+        }
+        ids.iter()
+            .map(|id| self.index_of(id).ok_or_else(|| Error::parameter("categories", format!("unknown category '{id}'"))))
+            .collect()
+    }
+
     /// The category ids, in vocabulary order.
     pub fn ids(&self) -> Vec<&str> {
         self.categories.iter().map(|c| c.id.as_str()).collect()

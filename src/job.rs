@@ -101,14 +101,7 @@ fn working_epsg(named: Option<u32>, network: Option<&Network>) -> Result<Option<
 /// Runs a coverage job: read, validate, analyse, and write the GeoPackage.
 pub fn run_coverage(job: &CoverageJob, progress: &dyn Progress) -> Result<CoverageReport> {
     let vocabulary = vocabulary();
-    let categories: Vec<usize> = if job.categories.is_empty() {
-        (0..vocabulary.categories.len()).collect()
-    } else {
-        job.categories
-            .iter()
-            .map(|id| vocabulary.index_of(id).ok_or_else(|| Error::parameter("categories", format!("unknown category '{id}'"))))
-            .collect::<Result<_>>()?
-    };
+    let categories = vocabulary.indices_of(&job.categories)?;
     for &t in &job.summary_thresholds_s {
         if !(t.is_finite() && t > 0.0) {
             return Err(Error::parameter("summary_thresholds_s", format!("{t} is not a positive time")));

@@ -69,16 +69,6 @@ fn with_model<T>(inputs: &PlanningInputs, work: impl FnOnce(&dyn CostModel) -> R
     }
 }
 
-fn category_indices(ids: &[String]) -> Result<Vec<usize>> {
-    let vocabulary = vocabulary();
-    if ids.is_empty() {
-        return Ok((0..vocabulary.categories.len()).collect());
-    }
-    ids.iter()
-        .map(|id| vocabulary.index_of(id).ok_or_else(|| Error::parameter("categories", format!("unknown category '{id}'"))))
-        .collect()
-}
-
 fn write_output(path: &std::path::Path, append: bool, layers: &[OutputLayer], crs: &WorkingCrs) -> Result<()> {
     if append {
         add_to_geopackage(path, layers, crs)
@@ -132,7 +122,7 @@ pub struct AccessibilityReport {
 
 /// Runs accessibility and gaps; writes the layers `accessibility` and `gaps_by_zone`.
 pub fn run_accessibility(job: &AccessibilityJob, progress: &dyn Progress) -> Result<AccessibilityReport> {
-    let categories = category_indices(&job.categories)?;
+    let categories = vocabulary().indices_of(&job.categories)?;
     if !(job.served_within_s > 0.0) {
         return Err(Error::parameter("minutes", "the time for 'served' must be positive"));
     }
@@ -278,7 +268,7 @@ pub struct SitingReport {
 
 /// Runs MCLP for one category; writes the layer `suggested_sites`.
 pub fn run_siting(job: &SitingJob, progress: &dyn Progress) -> Result<SitingReport> {
-    let category = category_indices(std::slice::from_ref(&job.category))?[0];
+    let category = vocabulary().indices_of(std::slice::from_ref(&job.category))?[0];
     if !(job.within_s > 0.0) {
         return Err(Error::parameter("minutes", "the coverage time must be positive"));
     }

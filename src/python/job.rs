@@ -25,17 +25,6 @@ fn minutes_to_s(name: &str, minutes: f64) -> PyResult<f64> {
     }
 }
 
-fn category_indices(categories: Option<Vec<String>>) -> PyResult<Vec<usize>> {
-    let vocabulary = vocabulary();
-    match categories {
-        None => Ok((0..vocabulary.categories.len()).collect()),
-        Some(ids) => ids
-            .iter()
-            .map(|id| vocabulary.index_of(id).ok_or_else(|| parameter("categories", format!("unknown category '{id}'"))))
-            .collect(),
-    }
-}
-
 fn model(py: Python<'_>, mode: &str, speed_m_s: Option<f64>, detour_factor: Option<f64>) -> PyResult<StraightLine> {
     let mode: Mode = mode.parse().py_err(py)?;
     let mut model = StraightLine::for_mode(mode);
@@ -97,7 +86,7 @@ pub fn coverage_arrays<'py>(
     let sets = category_sets(Some(service_categories), services.len())?;
     let index = FacilityIndex::new(services, sets).py_err(py)?;
     let model = model(py, mode, speed_m_s, detour_factor)?;
-    let options = CoverageOptions { categories: category_indices(categories)?, count_within_s: minutes_to_s("minutes", minutes)? };
+    let options = CoverageOptions { categories: vocabulary().indices_of(&categories.unwrap_or_default()).py_err(py)?, count_within_s: minutes_to_s("minutes", minutes)? };
     let reporter = PyProgress::new(py, progress);
     let result = coverage(&demand, &index, &model, &options, &reporter).py_err(py);
     let result = reporter.finish(result)?;
