@@ -6,8 +6,9 @@ use crate::error::{Error, Result};
 use crate::index::FacilityIndex;
 use crate::progress::{par_map_chunked, Progress};
 
-/// Demand units between two progress reports.
-const DEMAND_CHUNK: usize = 4096;
+/// Demand units between two progress reports: few enough that a network
+/// search of each answers a cancel well within a second.
+const DEMAND_CHUNK: usize = 256;
 
 /// Options of a coverage analysis.
 ///

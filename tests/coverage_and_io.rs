@@ -35,7 +35,7 @@ fn coverage_equals_brute_force_straight_line_times() {
 #[test]
 fn progress_is_reported_and_a_false_answer_cancels() {
     let index = FacilityIndex::new(vec![[0.0, 0.0]], vec![CategorySet(1)]).unwrap();
-    let demand = grid(100, 10.0); // 10,000 points: three chunks per category
+    let demand = grid(100, 10.0); // 10,000 points: 40 chunks of 256 per category
     let model = StraightLine::for_mode(Mode::Walk);
     let options = CoverageOptions { categories: vec![0], count_within_s: 600.0 };
     let calls = Cell::new(0);
@@ -46,7 +46,7 @@ fn progress_is_reported_and_a_false_answer_cancels() {
         true
     };
     coverage(&demand, &index, &model, &options, &record).unwrap();
-    assert_eq!(calls.get(), 3);
+    assert_eq!(calls.get(), 40);
     assert_eq!(last.get(), (10_000, 10_000));
     let stop = |_: usize, _: usize| false;
     assert!(matches!(coverage(&demand, &index, &model, &options, &stop), Err(Error::Cancelled)));

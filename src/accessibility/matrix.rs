@@ -49,7 +49,7 @@ impl CostMatrix {
         progress: &dyn Progress,
     ) -> Result<Self> {
         let costs = model.bind(services)?;
-        let rows = par_map_chunked(demand.len(), 1024, progress, |i| costs.within(demand[i], category, cutoff_s))?;
+        let rows = par_map_chunked(demand.len(), 256, progress, |i| costs.within(demand[i], category, cutoff_s))?;
         let pairs = rows
             .into_iter()
             .enumerate()

@@ -361,3 +361,22 @@ def test_liechtenstein_network(liechtenstein_pbf):
     for source in (0, graph.shape[0] // 2):
         ours, _ = network.node_times("car", [source])
         np.testing.assert_allclose(ours, dijkstra(graph, indices=source), atol=1e-6)
+
+
+def test_a_cancel_stops_network_coverage_at_the_next_report(tmp_path, helsinki):
+    import pyproj
+
+    xy = helsinki.nodes_xy("walk")[::5]  # about 1,300 demand points: several reports
+    lon, lat = pyproj.Transformer.from_crs(helsinki.epsg, 4326, always_xy=True).transform(xy[:, 0], xy[:, 1])
+    demand = write_geojson(tmp_path / "demand.geojson",
+                           [{"code": f"D{i}", "pop": 1, "lon": a, "lat": b} for i, (a, b) in enumerate(zip(lon, lat))])
+    services = services_at_nodes(tmp_path, helsinki, "walk", [0, 100, 200])
+    reports = []
+
+    def cancel(done, total):
+        reports.append((done, total))
+        return False
+
+    with pytest.raises(cm.CancelledError):
+        cm.coverage(services, demand, "pop", network=helsinki, categories=["legal"], progress=cancel)
+    assert len(reports) == 1 and reports[0][0] < reports[0][1]
