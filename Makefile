@@ -20,12 +20,12 @@ QM := qgis_plugin/capacitymetro/i18n/capacitymetro_it.qm
 QGIS_PACKAGES := qgis python3-qgis qgis-server qgis-providers qttools5-dev-tools
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test setup system-deps qgis-deps build test-rust test-python test-qgis plugin bench demo-data clean
+.PHONY: demo test setup system-deps qgis-deps build test-rust test-python test-qgis test-publish plugin bench demo-data clean
 
 demo: build
 	$(VENV)/bin/capacitymetro demo
 
-test: build test-rust test-python test-qgis
+test: build test-rust test-python test-qgis test-publish
 
 setup: system-deps $(STAMPS)/venv
 
@@ -92,6 +92,9 @@ plugin: qgis-deps $(PLUGIN_ZIP)
 
 test-qgis: build qgis-deps $(QM) $(PLUGIN_ZIP)
 	$(PY) -m pytest -q tests/qgis
+
+test-publish: build qgis-deps
+	$(PY) -m pytest -q tests/publish
 
 # Peers that only the benchmarks need.
 $(STAMPS)/bench-peers: $(STAMPS)/venv

@@ -1,0 +1,92 @@
+"""A QGIS project for QGIS Server (WMS), written with PyQGIS: the public
+layers with their styles, WMS service metadata, CRS list and readable
+GetFeatureInfo field aliases."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+from ..maps import QGIS_PYTHON, qgis_available
+from .privacy import PublishError, public_copy
+
+CRS_LIST = ["EPSG:3857", "EPSG:4326", "EPSG:32633", "EPSG:3003"]
+TITLES = {
+    "services": "Servizi per i migranti / Services for migrants",
+    "municipalities": "Tempo al servizio più vicino / Time to the nearest service",
+    "coverage": "Tempo al servizio più vicino / Time to the nearest service",
+    "accessibility": "Accessibilità e carenze / Accessibility and gaps",
+    "suggested_sites": "Nuove sedi suggerite / Suggested new sites",
+    "travel_areas": "Aree di percorrenza / Travel areas",
+}
+ALIASES = {
+    "name": "Nome / Name", "operator": "Gestore / Operator", "categories": "Categorie / Categories",
+    "languages": "Lingue / Languages", "opening_hours": "Orari / Opening hours", "address": "Indirizzo / Address",
+    "phone": "Telefono / Phone", "email": "E-mail", "website": "Sito / Website",
+    "appointment_required": "Su appuntamento / By appointment", "population": "Residenti / Residents",
+}
+
+SCRIPT = r'''
+import json, os, sys
+from qgis.core import QgsApplication, QgsProject, QgsVectorLayer, QgsCoordinateReferenceSystem
+job = json.loads(sys.argv[1])
+app = QgsApplication([], False)
+app.initQgis()
+project = QgsProject.instance()
+project.setTitle(job["title"])
+for name in job["layers"]:
+    layer = QgsVectorLayer(f"{job['gpkg']}|layername={name}", job["titles"].get(name, name), "ogr")
+    if not layer.isValid():
+        raise SystemExit(f"no layer {name}")
+    layer.setShortName(name)
+    layer.setTitle(job["titles"].get(name, name))
+    for field, alias in job["aliases"].items():
+        index = layer.fields().indexOf(field)
+        if index >= 0:
+            layer.setFieldAlias(index, alias)
+    project.addMapLayer(layer)
+project.setCrs(QgsCoordinateReferenceSystem("EPSG:3857"))
+project.writeEntry("WMSServiceCapabilities", "/", True)
+project.writeEntry("WMSServiceTitle", "/", job["title"])
+project.writeEntry("WMSServiceAbstract", "/", job["abstract"])
+project.writeEntry("WMSContactOrganization", "/", job["organization"])
+project.writeEntry("WMSContactMail", "/", job["mail"])
+project.writeEntry("WMSKeywordList", "/", ["migranti", "migrants", "servizi", "services", "Venezia"])
+project.writeEntry("WMSCrsList", "/", job["crs"])
+project.writeEntry("WMSFeatureInfoUseAttributeFormSettings", "/", False)
+project.writeEntry("WMSAddWktGeometry", "/", False)
+if not project.write(job["project"]):
+    raise SystemExit("cannot write " + job["project"])
+print("ok", flush=True)
+os._exit(0)
+'''
+
+
+def write_project(results: str | Path, project: str | Path, threshold: float = 10,
+                  title: str = "CapaCityMetro: servizi per i migranti / services for migrants",
+                  organization: str = "Città metropolitana di Venezia", mail: str = "gis@example.org") -> dict:
+    """Writes the public copy of ``results`` beside ``project`` and a QGIS
+    project serving it; returns the privacy report and the layers served."""
+    if not qgis_available():
+        raise PublishError("QGIS (PyQGIS) is not installed: apt-get install qgis python3-qgis qgis-server")
+    project = Path(project).resolve()
+    public = project.with_name(project.stem + "_public.gpkg")
+    report = public_copy(results, public, threshold)
+    layers = [name for name in ("accessibility", "municipalities", "coverage", "travel_areas", "suggested_sites",
+                                "services") if name in report["layers"]]
+    job = {"gpkg": str(public), "project": str(project), "layers": layers, "titles": TITLES, "aliases": ALIASES,
+           "crs": CRS_LIST, "title": title, "organization": organization, "mail": mail,
+           "abstract": "Servizi per i cittadini stranieri della Città metropolitana di Venezia e loro accessibilità. "
+                       "Services for foreign residents of the Metropolitan City of Venice and how easily they are "
+                       "reached. Population counts under the threshold are not shown."}
+    with tempfile.TemporaryDirectory() as profile:
+        env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QGIS_CUSTOM_CONFIG_PATH=profile)
+        env.pop("PYTHONPATH", None)
+        done = subprocess.run([QGIS_PYTHON, "-c", SCRIPT, json.dumps(job)], capture_output=True, text=True, env=env,
+                              timeout=300)
+    if done.returncode != 0:
+        raise PublishError(f"cannot write the QGIS project: {done.stderr.strip()[-500:]}")
+    return {**report, "served": layers, "public_gpkg": str(public), "project": str(project)}

@@ -1,0 +1,179 @@
+"""QGIS Server end to end: the published project served by qgis_mapserver on
+127.0.0.1, queried with OWSLib; and the privacy rules of the public copy."""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import capacitymetro as cm
+from capacitymetro.publish import PublishError, public_copy
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "python" / "capacitymetro" / "data"
+
+if shutil.which("qgis_mapserver") is None:
+    pytest.skip("QGIS Server (qgis_mapserver) is not installed; `make test` installs it", allow_module_level=True)
+
+from capacitymetro.publish.qgis_server import write_project  # noqa: E402
+from owslib.wms import WebMapService  # noqa: E402
+
+
+def small_counts_results(folder: Path) -> Path:
+    """Demo results plus a coverage layer whose units hold 3, 8 and 500 people."""
+    demand = folder / "small.csv"
+    with demand.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["code", "name", "pop", "lon", "lat"])
+        writer.writerows([["A", "Borgo A", 3, 12.30, 45.55], ["B", "Borgo B", 8, 12.10, 45.40],
+                          ["C", "Borgo C", 500, 12.60, 45.65]])
+    results = cm.run_demo(folder)["output"]
+    cm.coverage(DATA / "services.csv", demand, "pop", id_field="code", name_field="name", output=folder / "small.gpkg",
+                output_layer="coverage")
+    return Path(results), folder / "small.gpkg"
+
+
+def test_small_counts_are_suppressed(tmp_path):
+    _, small = small_counts_results(tmp_path)
+    report = public_copy(small, tmp_path / "public.gpkg", threshold=10)
+    with sqlite3.connect(tmp_path / "public.gpkg") as db:
+        population = dict(db.execute("select id, population from coverage"))
+    assert population == {"A": None, "B": None, "C": 500.0}
+    assert report["suppressed"]["coverage"] >= 2
+
+
+def test_a_geopackage_without_the_expected_layers_is_refused(tmp_path):
+    table = tmp_path / "other.gpkg"
+    subprocess.run(["ogr2ogr", "-f", "GPKG", "-oo", "X_POSSIBLE_NAMES=lon", "-oo", "Y_POSSIBLE_NAMES=lat",
+                    str(table), str(DATA / "town_centres.csv")], check=True)
+    with pytest.raises(PublishError, match="not a CapaCityMetro results GeoPackage"):
+        public_copy(table, tmp_path / "x.gpkg")
+    with pytest.raises(PublishError, match="no such file"):
+        public_copy(tmp_path / "missing.gpkg", tmp_path / "x.gpkg")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """qgis_mapserver on 127.0.0.1 serving the published demo project; stopped at the end."""
+    folder = tmp_path_factory.mktemp("served")
+    results = cm.run_demo(folder)["output"]
+    published = write_project(results, folder / "cmv.qgs")
+    port = free_port()
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QGIS_CUSTOM_CONFIG_PATH=str(folder / "profile"))
+    process = subprocess.Popen(["timeout", "600", "qgis_mapserver", "-p", str(folder / "cmv.qgs"), f"127.0.0.1:{port}"],
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    for _ in range(100):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                break
+        except OSError:
+            time.sleep(0.1)
+    try:
+        yield WebMapService(url, version="1.3.0"), url, published
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def test_capabilities_list_every_layer_with_its_title(server):
+    wms, _, published = server
+    titles = {name: layer.title for name, layer in wms.contents.items()}
+    for name in published["served"]:
+        assert name in titles and "/" in titles[name], name  # Italian / English titles
+    assert wms.identification.title.startswith("CapaCityMetro")
+    crs = set(wms.contents["services"].crsOptions)
+    assert {"EPSG:3857", "EPSG:4326", "EPSG:32633", "EPSG:3003"} <= crs
+
+
+def colours_of(png: bytes, tmp_path: Path) -> dict:
+    path = tmp_path / "image.png"
+    path.write_bytes(png)
+    script = ("import json,sys\nfrom qgis.PyQt.QtGui import QImage\nimage=QImage(sys.argv[1])\ncounts={}\n"
+              "for y in range(image.height()):\n for x in range(image.width()):\n"
+              "  c=image.pixelColor(x,y); k='#%02x%02x%02x'%(c.red(),c.green(),c.blue()); counts[k]=counts.get(k,0)+1\n"
+              "print(json.dumps(counts))")
+    import json
+
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    return json.loads(subprocess.run(["/usr/bin/python3", "-c", script, str(path)], capture_output=True, text=True,
+                                     env=env, check=True).stdout)
+
+
+def has_colour(counts: dict, hex_colour: str, tolerance: int = 12) -> bool:
+    """Some pixel within `tolerance` per channel of the colour (thin marks are antialiased)."""
+    target = [int(hex_colour[i:i + 2], 16) for i in (1, 3, 5)]
+    return any(all(abs(int(key[i:i + 2], 16) - t) <= tolerance for i, t in zip((1, 3, 5), target)) for key in counts)
+
+
+def test_getmap_draws_the_category_colours(server, tmp_path):
+    """Around one desk of each drawn category (a desk is drawn with the first of
+    its categories in vocabulary order), the map shows that category's colour."""
+    import pyproj
+
+    wms, _, _ = server
+    to_3857 = pyproj.Transformer.from_crs(4326, 3857, always_xy=True)
+    vocabulary = {c["id"]: c["colour"] for c in cm.vocabulary()}
+    order = list(vocabulary)
+    with open(DATA / "services.csv", newline="", encoding="utf-8") as f:
+        desks = {}
+        for row in csv.DictReader(f):
+            desks.setdefault(min(row["categories"].split(";"), key=order.index), row)
+    for category, desk in desks.items():
+        x, y = to_3857.transform(float(desk["lon"]), float(desk["lat"]))
+        image = wms.getmap(layers=["services"], styles=[""], srs="EPSG:3857", bbox=(x - 60, y - 60, x + 60, y + 60),
+                           size=(120, 120), format="image/png", transparent=False)
+        png = image.read()
+        assert png.startswith(b"\x89PNG")
+        counts = colours_of(png, tmp_path)
+        assert has_colour(counts, vocabulary[category]), (category, desk["id"])
+        assert len(counts) > 3, "not a blank image"
+
+
+def test_getfeatureinfo_at_a_service_returns_its_name_and_hours(server):
+    wms, url, _ = server
+    import pyproj
+
+    x, y = pyproj.Transformer.from_crs(4326, 3857, always_xy=True).transform(12.243529, 45.493889)  # desk VE-01
+    half = 150
+    response = wms.getfeatureinfo(layers=["services"], query_layers=["services"], styles=[""], srs="EPSG:3857",
+                                  bbox=(x - half, y - half, x + half, y + half), size=(101, 101), format="image/png",
+                                  info_format="text/plain", xy=(50, 50), feature_count=5)
+    text = response.read().decode()
+    assert "Sportello Immigrazione Mestre" in text
+    assert "Mo-Fr 09:00-12:30; Tu,Th 14:30-16:30" in text
+    assert "Orari / Opening hours" in text  # the readable alias
+
+
+def test_getlegendgraphic_returns_a_legend_image(server):
+    _, url, _ = server
+    import urllib.request
+
+    with urllib.request.urlopen(f"{url}?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetLegendGraphic&LAYER=services"
+                                "&FORMAT=image/png", timeout=60) as response:
+        legend = response.read()
+    assert legend.startswith(b"\x89PNG") and len(legend) > 1000
+
+
+def test_no_suppressed_count_is_served(tmp_path):
+    results, small = small_counts_results(tmp_path)
+    published = write_project(small, tmp_path / "small.qgs")
+    assert "coverage" in published["served"]
+    with sqlite3.connect(published["public_gpkg"]) as db:
+        values = [v for (v,) in db.execute("select population from coverage")]
+    assert 3.0 not in values and 8.0 not in values
