@@ -14,6 +14,7 @@ import numpy as np
 
 from . import _core
 from .demo import ATTRIBUTION, SUMMARY_MINUTES, run_demo
+from .publish import PublishError
 
 
 def open_network(path: Path) -> "_core.Network":
@@ -218,7 +219,44 @@ def build_parser() -> argparse.ArgumentParser:
     sites.add_argument("--candidates", type=Path, help="candidate points (default: the demand units)")
     sites.add_argument("--out", type=Path, required=True, help="output GeoPackage")
     _add_common(sites)
+
+    publish = commands.add_parser("publish", help="publish results as public WMS layers",
+                                  description="Publish a results GeoPackage for the public: only aggregated layers, "
+                                  "counts under --threshold suppressed, styles from the GeoPackage.")
+    targets = publish.add_subparsers(dest="target", required=True, metavar="TARGET")
+    geoserver = targets.add_parser("geoserver", help="upload to GeoServer through its REST API (idempotent)",
+                                   description="Create or update, never delete: workspace, data store, layers with "
+                                   "Italian and English titles, SLD styles, a layer group and WMS metadata. "
+                                   "Credentials: GEOSERVER_USER/GEOSERVER_PASSWORD, ~/.netrc or a prompt.")
+    geoserver.add_argument("url", help="GeoServer URL, e.g. https://maps.example.org/geoserver")
+    geoserver.add_argument("results", type=Path, help="results GeoPackage")
+    geoserver.add_argument("--workspace", required=True, help="GeoServer workspace")
+    geoserver.add_argument("--store", default="capacitymetro", help="data store name (default: %(default)s)")
+    geoserver.add_argument("--dry-run", action="store_true", help="list the calls that would change something")
+    geoserver.add_argument("--threshold", type=float, default=10, help="suppress counts below (default: %(default)s)")
+    qgis_server = targets.add_parser("qgis-server", help="write a QGIS Server project",
+                                     description="Write a QGIS project (and the public GeoPackage beside it) for QGIS "
+                                     "Server: styled layers, WMS title, abstract, contact, CRS list, field aliases.")
+    qgis_server.add_argument("results", type=Path, help="results GeoPackage")
+    qgis_server.add_argument("--out", type=Path, required=True, help="project file (.qgs)")
+    qgis_server.add_argument("--threshold", type=float, default=10, help="suppress counts below (default: %(default)s)")
     return parser
+
+
+def run_publish(args: argparse.Namespace) -> int:
+    from .publish.geoserver import publish
+    from .publish.qgis_server import write_project
+
+    if args.target == "geoserver":
+        calls = publish(args.results, args.url, args.workspace, store=args.store, threshold=args.threshold,
+                        dry_run=args.dry_run)
+        print(f"{len(calls)} change(s){' to make' if args.dry_run else ''}; nothing deleted.")
+        return 0
+    done = write_project(args.results, args.out, threshold=args.threshold)
+    print(f"Written: {done['project']} serving {', '.join(done['served'])} from {done['public_gpkg']}")
+    if done["left_out"]:
+        print("Not public (finer than the zones): " + ", ".join(done["left_out"]))
+    return 0
 
 
 def run_planning(args: argparse.Namespace, network) -> int:
@@ -276,6 +314,8 @@ def format_network(info: dict, rebuilt: bool) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.command == "publish":
+        return run_publish(args)
     if args.command == "network":
         return run_network(args)
     if args.command == "travel-areas":
@@ -329,7 +369,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return run(args)
-    except _core.CapacityMetroError as error:
+    except (_core.CapacityMetroError, PublishError) as error:
         print(f"capacitymetro {args.command}: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

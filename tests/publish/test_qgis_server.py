@@ -177,3 +177,15 @@ def test_no_suppressed_count_is_served(tmp_path):
     with sqlite3.connect(published["public_gpkg"]) as db:
         values = [v for (v,) in db.execute("select population from coverage")]
     assert 3.0 not in values and 8.0 not in values
+
+
+def test_publish_qgis_server_command(tmp_path):
+    cli = Path(sys.executable).with_name("capacitymetro")
+    results = cm.run_demo(tmp_path)["output"]
+    done = subprocess.run([cli, "publish", "qgis-server", results, "--out", tmp_path / "site" / "cmv.qgs"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "site" / "cmv.qgs").exists() and (tmp_path / "site" / "cmv_public.gpkg").exists()
+    bad = subprocess.run([cli, "publish", "qgis-server", tmp_path / "nothing.gpkg", "--out", tmp_path / "x.qgs"],
+                         capture_output=True, text=True, timeout=300)
+    assert bad.returncode == 2 and "no such file" in bad.stderr and "Traceback" not in bad.stderr

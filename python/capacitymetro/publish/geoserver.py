@@ -1,0 +1,198 @@
+"""Publishing results to GeoServer through its REST API.
+
+Idempotent: every resource is looked up first, then created (POST, or the
+PUT that creates it) only when missing and updated (PUT) only when it
+differs, so a second run with the same inputs makes no POST and changes
+nothing. Nothing is ever deleted. Credentials come from the environment
+(GEOSERVER_USER, GEOSERVER_PASSWORD), a netrc file or a prompt, and are
+never printed or logged. TLS certificates are verified.
+"""
+
+from __future__ import annotations
+
+import base64
+import getpass
+import hashlib
+import json
+import netrc
+import os
+import sqlite3
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Optional
+
+from .privacy import PublishError, public_copy
+
+SLD = "application/vnd.ogc.sld+xml"
+TEXTS = {
+    "services": ("Servizi per i migranti / Services for migrants",
+                 "Sportelli e infopoint per cittadini stranieri: categorie, lingue, orari, contatti. "
+                 "Desks and infopoints for foreign residents: categories, languages, opening hours, contacts."),
+    "municipalities": ("Tempo al servizio più vicino / Time to the nearest service",
+                       "Per comune e categoria, minuti al servizio più vicino e servizi entro 30 minuti. "
+                       "Per municipality and category, minutes to the nearest service and services within 30 minutes."),
+    "accessibility": ("Accessibilità e carenze / Accessibility and gaps",
+                      "Indice di accessibilità e carenze di servizio per comune. "
+                      "Accessibility index and service gaps per municipality."),
+    "suggested_sites": ("Nuove sedi suggerite / Suggested new sites",
+                        "Sedi che coprirebbero più residenti. Sites that would cover the most residents."),
+    "travel_areas": ("Aree di percorrenza / Travel areas",
+                     "Aree da cui si raggiunge un servizio entro il tempo. Areas from which a service is reached in time."),
+}
+KEYWORDS = ["migranti", "migrants", "servizi", "services", "accessibilità", "accessibility", "Venezia", "Venice"]
+
+
+@dataclass
+class Call:
+    method: str
+    path: str
+
+
+@dataclass
+class GeoServer:
+    """A GeoServer REST endpoint (``url`` ends with ``/geoserver``)."""
+
+    url: str
+    user: str
+    password: str = field(repr=False)
+    dry_run: bool = False
+    calls: list = field(default_factory=list)
+    log: Callable[[str], None] = print
+
+    def request(self, method: str, path: str, body: bytes | None = None, content_type: str | None = None,
+                query: dict | None = None, accept: str = "application/json"):
+        """Returns (status, payload); 404 is returned, other errors raise PublishError."""
+        target = f"{self.url.rstrip('/')}/rest{path}"
+        if query:
+            target += "?" + urllib.parse.urlencode(query)
+        if method != "GET":
+            self.calls.append(Call(method, path))
+            self.log(f"{'would ' if self.dry_run else ''}{method} {path}")
+            if self.dry_run:
+                return 200, None
+        headers = {"Accept": accept,
+                   "Authorization": "Basic " + base64.b64encode(f"{self.user}:{self.password}".encode()).decode()}
+        if content_type:
+            headers["Content-Type"] = content_type
+        request = urllib.request.Request(target, data=body, method=method, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                payload = response.read()
+                return response.status, payload
+        except urllib.error.HTTPError as error:
+            if error.code == 404:
+                return 404, None
+            if error.code in (401, 403):
+                raise PublishError(f"GeoServer at {self.url} refused the credentials of user '{self.user}' "
+                                   f"(HTTP {error.code})") from None
+            detail = error.read()[:300].decode(errors="replace")
+            raise PublishError(f"GeoServer {method} {path}: HTTP {error.code} {detail}") from None
+        except urllib.error.URLError as error:
+            raise PublishError(f"cannot reach GeoServer at {self.url}: {error.reason}") from None
+
+    def get_json(self, path: str):
+        status, payload = self.request("GET", path, query={"quietOnNotFound": "true"} if self._quiet(path) else None)
+        return None if status == 404 or payload is None else json.loads(payload)
+
+    @staticmethod
+    def _quiet(path: str) -> bool:
+        # only these GETs declare quietOnNotFound in the REST documents
+        parts = path.strip("/").split("/")
+        return (len(parts) == 2 and parts[0] == "workspaces") or parts[-2:-1] in (["datastores"], ["featuretypes"])
+
+    def send_json(self, method: str, path: str, document: dict, query: dict | None = None):
+        self.request(method, path, json.dumps(document).encode(), "application/json", query)
+
+
+def credentials(url: str) -> tuple[str, str]:
+    """From GEOSERVER_USER/GEOSERVER_PASSWORD, then ~/.netrc, then a prompt on a terminal."""
+    user, password = os.environ.get("GEOSERVER_USER"), os.environ.get("GEOSERVER_PASSWORD")
+    if user and password:
+        return user, password
+    host = urllib.parse.urlparse(url).hostname or ""
+    try:
+        found = netrc.netrc().authenticators(host)
+    except (FileNotFoundError, netrc.NetrcParseError):
+        found = None
+    if found and found[0] and found[2]:
+        return found[0], found[2]
+    if sys.stdin.isatty():
+        user = user or input(f"GeoServer user for {host}: ")
+        return user, getpass.getpass(f"GeoServer password for {user}@{host}: ")
+    raise PublishError("no GeoServer credentials: set GEOSERVER_USER and GEOSERVER_PASSWORD, or add the host to ~/.netrc")
+
+
+def _default_slds(gpkg: Path) -> dict[str, str]:
+    with sqlite3.connect(f"file:{gpkg}?mode=ro", uri=True) as db:
+        return dict(db.execute("select f_table_name, styleSLD from layer_styles where useAsDefault = 1"))
+
+
+def publish(results: str | Path, url: str, workspace: str, *, store: str = "capacitymetro",
+            group: str = "capacitymetro", threshold: float = 10, dry_run: bool = False,
+            user: Optional[str] = None, password: Optional[str] = None,
+            log: Callable[[str], None] = print, work_dir: Optional[Path] = None) -> list[Call]:
+    """Publishes the public copy of ``results`` to ``workspace``; returns the changing calls made."""
+    if user is None or password is None:
+        user, password = credentials(url)
+    server = GeoServer(url, user, password, dry_run=dry_run, log=log)
+    folder = Path(work_dir or Path(results).parent)
+    gpkg = folder / f".{Path(results).stem}_public.gpkg"
+    report = public_copy(results, gpkg, threshold)
+    layers = [name for name in TEXTS if name in report["layers"]]
+    digest = hashlib.sha256(gpkg.read_bytes()).hexdigest()
+    base = f"/workspaces/{workspace}"
+
+    if server.get_json(base) is None:
+        server.send_json("POST", "/workspaces", {"workspace": {"name": workspace}})
+    marker = f"capacitymetro sha256={digest}"
+    existing = server.get_json(f"{base}/datastores/{store}")
+    if existing is None or existing.get("dataStore", {}).get("description") != marker:
+        server.request("PUT", f"{base}/datastores/{store}/file.gpkg", gpkg.read_bytes(), "application/x-sqlite3",
+                       {"configure": "none", "update": "overwrite", "filename": f"{store}.gpkg"})
+        server.send_json("PUT", f"{base}/datastores/{store}", {"dataStore": {"name": store, "description": marker}})
+    for name in layers:
+        title, abstract = TEXTS[name]
+        wanted = {"name": name, "nativeName": name, "title": title, "abstract": abstract,
+                  "keywords": {"string": KEYWORDS}}
+        path = f"{base}/datastores/{store}/featuretypes"
+        current = server.get_json(f"{path}/{name}")
+        if current is None:
+            server.send_json("POST", path, {"featureType": wanted})
+        elif any(current.get("featureType", {}).get(k) != v for k, v in wanted.items()):
+            server.send_json("PUT", f"{path}/{name}", {"featureType": wanted})
+    slds = _default_slds(gpkg)
+    for name in layers:
+        style = f"capacitymetro_{name}"
+        sld = slds[name].encode()
+        status, current = server.request("GET", f"{base}/styles/{style}", accept=SLD)
+        if status == 404:
+            server.request("POST", f"{base}/styles", sld, SLD, {"name": style})
+        elif current != sld:
+            server.request("PUT", f"{base}/styles/{style}", sld, SLD)
+        layer = server.get_json(f"{base}/layers/{name}") or {}
+        if layer.get("layer", {}).get("defaultStyle", {}).get("name") != style:
+            server.send_json("PUT", f"{base}/layers/{name}",
+                             {"layer": {"defaultStyle": {"name": style, "workspace": workspace}}})
+    wanted_group = {"name": group, "mode": "SINGLE", "title": "CapaCityMetro",
+                    "abstractTxt": "Servizi per i migranti nella Città metropolitana di Venezia. "
+                                   "Services for migrants in the Metropolitan City of Venice.",
+                    "workspace": {"name": workspace},
+                    "publishables": {"published": [{"@type": "layer", "name": f"{workspace}:{n}"} for n in layers]},
+                    "styles": {"style": [{"name": f"capacitymetro_{n}"} for n in layers]}}
+    current_group = server.get_json(f"{base}/layergroups/{group}")
+    if current_group is None:
+        server.send_json("POST", f"{base}/layergroups", {"layerGroup": wanted_group})
+    elif current_group.get("layerGroup", {}).get("publishables") != wanted_group["publishables"]:
+        server.send_json("PUT", f"{base}/layergroups/{group}", {"layerGroup": wanted_group})
+    wms = {"enabled": True, "name": "WMS", "title": "CapaCityMetro WMS",
+           "abstrct": "Servizi per i migranti / Services for migrants (Città metropolitana di Venezia)",
+           "workspace": {"name": workspace}}
+    current_wms = server.get_json(f"/services/wms/workspaces/{workspace}/settings")
+    if current_wms is None or any(current_wms.get("wms", {}).get(k) != v for k, v in wms.items()):
+        server.send_json("PUT", f"/services/wms/workspaces/{workspace}/settings", {"wms": wms})
+    gpkg.unlink(missing_ok=True)
+    return server.calls
