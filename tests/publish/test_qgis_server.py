@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import shutil
@@ -67,17 +68,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """qgis_mapserver on 127.0.0.1 serving the published demo project; stopped at the end."""
-    folder = tmp_path_factory.mktemp("served")
-    results = cm.run_demo(folder)["output"]
-    published = write_project(results, folder / "cmv.qgs")
+@contextlib.contextmanager
+def serve(project: Path, folder: Path):
+    """qgis_mapserver on 127.0.0.1 for a project; stopped on leaving."""
     port = free_port()
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QGIS_CUSTOM_CONFIG_PATH=str(folder / "profile"))
-    process = subprocess.Popen(["timeout", "600", "qgis_mapserver", "-p", str(folder / "cmv.qgs"), f"127.0.0.1:{port}"],
+    process = subprocess.Popen(["timeout", "600", "qgis_mapserver", "-p", str(project), f"127.0.0.1:{port}"],
                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/"
     for _ in range(100):
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
@@ -85,10 +82,20 @@ def server(tmp_path_factory):
         except OSError:
             time.sleep(0.1)
     try:
-        yield WebMapService(url, version="1.3.0"), url, published
+        yield f"http://127.0.0.1:{port}/"
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The published demo project, served."""
+    folder = tmp_path_factory.mktemp("served")
+    results = cm.run_demo(folder)["output"]
+    published = write_project(results, folder / "cmv.qgs")
+    with serve(folder / "cmv.qgs", folder) as url:
+        yield WebMapService(url, version="1.3.0"), url, published
 
 
 def test_capabilities_list_every_layer_with_its_title(server):
@@ -171,12 +178,27 @@ def test_getlegendgraphic_returns_a_legend_image(server):
 
 
 def test_no_suppressed_count_is_served(tmp_path):
-    results, small = small_counts_results(tmp_path)
+    """Units of 3 and 8 people: GetFeatureInfo shows no population for them, 500 for the third."""
+    import pyproj
+
+    _, small = small_counts_results(tmp_path)
     published = write_project(small, tmp_path / "small.qgs")
     assert "coverage" in published["served"]
-    with sqlite3.connect(published["public_gpkg"]) as db:
-        values = [v for (v,) in db.execute("select population from coverage")]
-    assert 3.0 not in values and 8.0 not in values
+    to_3857 = pyproj.Transformer.from_crs(4326, 3857, always_xy=True)
+    with serve(tmp_path / "small.qgs", tmp_path) as url:
+        wms = WebMapService(url, version="1.3.0")
+        answers = {}
+        for code, lon, lat in (("A", 12.30, 45.55), ("B", 12.10, 45.40), ("C", 12.60, 45.65)):
+            x, y = to_3857.transform(lon, lat)
+            response = wms.getfeatureinfo(layers=["coverage"], query_layers=["coverage"], styles=[""],
+                                          srs="EPSG:3857", bbox=(x - 100, y - 100, x + 100, y + 100), size=(101, 101),
+                                          format="image/png", info_format="text/plain", xy=(50, 50))
+            answers[code] = response.read().decode()
+    assert "Borgo A" in answers["A"] and "Borgo B" in answers["B"]
+    for code in ("A", "B"):
+        line = next(l for l in answers[code].splitlines() if l.strip().startswith("Residenti / Residents"))
+        assert "3" not in line and "8" not in line, line
+    assert "500" in next(l for l in answers["C"].splitlines() if "Residenti / Residents" in l)
 
 
 def test_publish_qgis_server_command(tmp_path):
