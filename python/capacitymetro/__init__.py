@@ -30,11 +30,15 @@ from ._core import run_coverage as coverage
 from .demo import DEMO_DATA, run_demo
 
 
-def open_network(path):
+def open_network(path, on_rebuilt=None):
     """A network from a saved file (``.cmnet``, rebuilt when its source
-    changed) or built in memory from an OSM PBF file or OGR line layer."""
+    changed, then ``on_rebuilt(path)`` is called) or built in memory from an
+    OSM PBF file or OGR line layer."""
     if str(path).endswith(".cmnet"):
-        return Network.open(path)[0]
+        network, rebuilt = Network.open(path)
+        if rebuilt and on_rebuilt is not None:
+            on_rebuilt(path)
+        return network
     return Network.build(path)
 
 

@@ -18,13 +18,10 @@ from .publish import PublishError
 
 
 def open_network(path: Path) -> "_core.Network":
-    """A saved network (rebuilt when its source changed), or one built in memory."""
-    if path.suffix == ".cmnet":
-        network, rebuilt = _core.Network.open(path)
-        if rebuilt:
-            print(f"{path}: its source changed, rebuilt", file=sys.stderr)
-        return network
-    return _core.Network.build(path)
+    """A saved network (rebuilt, with a note, when its source changed), or one built in memory."""
+    from . import open_network as open_any
+
+    return open_any(path, on_rebuilt=lambda p: print(f"{p}: its source changed, rebuilt", file=sys.stderr))
 
 MODES = ("walk", "bike", "car")
 

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import Optional
 
 QGIS_PYTHON = "/usr/bin/python3"
 
@@ -130,6 +128,16 @@ def qgis_available() -> bool:
     return subprocess.run([QGIS_PYTHON, "-c", "import qgis.core"], capture_output=True).returncode == 0
 
 
+def run_pyqgis(script: str, job: dict, timeout: int = 600) -> subprocess.CompletedProcess:
+    """Runs ``script`` in QGIS's Python, headless, with a scratch profile and
+    ``job`` as JSON in ``sys.argv[1]``."""
+    with tempfile.TemporaryDirectory() as profile:
+        env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QGIS_CUSTOM_CONFIG_PATH=profile)
+        env.pop("PYTHONPATH", None)  # this package's Python, not QGIS's
+        return subprocess.run([QGIS_PYTHON, "-c", script, json.dumps(job)], capture_output=True, text=True, env=env,
+                              timeout=timeout)
+
+
 def render_maps(gpkg: str | Path, out_dir: str | Path, maps=None, attribution: str = "",
                 dpi: int = 96) -> list[str]:
     """Renders PNG maps of layers of ``gpkg`` (default: the demo's four) into ``out_dir``."""
@@ -137,11 +145,7 @@ def render_maps(gpkg: str | Path, out_dir: str | Path, maps=None, attribution: s
     out_dir.mkdir(parents=True, exist_ok=True)
     job = {"gpkg": str(Path(gpkg).resolve()), "out_dir": str(out_dir.resolve()), "maps": maps or DEMO_MAPS,
            "attribution": attribution, "dpi": dpi}
-    with tempfile.TemporaryDirectory() as profile:
-        env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QGIS_CUSTOM_CONFIG_PATH=profile)
-        env.pop("PYTHONPATH", None)
-        done = subprocess.run([QGIS_PYTHON, "-c", SCRIPT, json.dumps(job)], capture_output=True, text=True, env=env,
-                              timeout=600)
+    done = run_pyqgis(SCRIPT, job)
     if done.returncode != 0:
         raise RuntimeError(f"map rendering failed: {done.stderr.strip()[-1500:] or done.returncode}")
     return json.loads(done.stdout.strip().splitlines()[-1])

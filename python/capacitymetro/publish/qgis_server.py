@@ -4,13 +4,9 @@ GetFeatureInfo field aliases."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import tempfile
 from pathlib import Path
 
-from ..maps import QGIS_PYTHON, qgis_available
+from ..maps import qgis_available, run_pyqgis
 from .privacy import PublishError, public_copy
 
 CRS_LIST = ["EPSG:3857", "EPSG:4326", "EPSG:32633", "EPSG:3003"]
@@ -82,11 +78,7 @@ def write_project(results: str | Path, project: str | Path, threshold: float = 1
            "abstract": "Servizi per i cittadini stranieri della Città metropolitana di Venezia e loro accessibilità. "
                        "Services for foreign residents of the Metropolitan City of Venice and how easily they are "
                        "reached. Population counts under the threshold are not shown."}
-    with tempfile.TemporaryDirectory() as profile:
-        env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QGIS_CUSTOM_CONFIG_PATH=profile)
-        env.pop("PYTHONPATH", None)
-        done = subprocess.run([QGIS_PYTHON, "-c", SCRIPT, json.dumps(job)], capture_output=True, text=True, env=env,
-                              timeout=300)
+    done = run_pyqgis(SCRIPT, job, timeout=300)
     if done.returncode != 0:
         raise PublishError(f"cannot write the QGIS project: {done.stderr.strip()[-500:]}")
     return {**report, "served": layers, "public_gpkg": str(public), "project": str(project)}
