@@ -238,6 +238,18 @@ pub struct Demand {
     pub geometries: Vec<geo::Geometry<f64>>,
 }
 
+impl Demand {
+    /// The fields every demand output layer starts with: id, name, population.
+    pub fn unit_fields() -> Vec<(String, FieldKind)> {
+        vec![("id".to_string(), FieldKind::Text), ("name".into(), FieldKind::Text), ("population".into(), FieldKind::Real)]
+    }
+
+    /// Unit `i`'s values for [`Demand::unit_fields`].
+    pub fn unit_values(&self, i: usize) -> Vec<Value> {
+        vec![Value::Text(self.ids[i].clone()), Value::Text(self.names[i].clone()), Value::Real(self.population[i])]
+    }
+}
+
 /// Reads demand units (points or polygons with a population field).
 pub fn read_demand(source: &LayerSource, fields: &DemandFields, working: &WorkingCrs) -> Result<Demand> {
     let layer = read_layer(source)?;

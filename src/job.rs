@@ -233,8 +233,7 @@ pub fn count_field(category: &str, count_within_s: f64) -> String {
 
 fn demand_layer(name: &str, report: &CoverageReport, zones: Option<Vec<geo::Geometry<f64>>>) -> OutputLayer {
     let vocabulary = vocabulary();
-    let mut fields =
-        vec![("id".to_string(), FieldKind::Text), ("name".into(), FieldKind::Text), ("population".into(), FieldKind::Real)];
+    let mut fields = Demand::unit_fields();
     for c in &report.coverage {
         let id = &vocabulary.categories[c.category].id;
         fields.push((format!("{id}_nearest_id"), FieldKind::Text));
@@ -245,8 +244,7 @@ fn demand_layer(name: &str, report: &CoverageReport, zones: Option<Vec<geo::Geom
     let demand = &report.demand;
     let rows = (0..demand.ids.len())
         .map(|i| {
-            let mut values =
-                vec![Value::Text(demand.ids[i].clone()), Value::Text(demand.names[i].clone()), Value::Real(demand.population[i])];
+            let mut values = demand.unit_values(i);
             for c in &report.coverage {
                 let unit = c.units[i];
                 match unit.nearest {

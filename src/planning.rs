@@ -167,8 +167,7 @@ pub fn run_accessibility(job: &AccessibilityJob, progress: &dyn Progress) -> Res
 
 fn access_layer(report: &AccessibilityReport) -> OutputLayer {
     let vocabulary = vocabulary();
-    let mut fields =
-        vec![("id".to_string(), FieldKind::Text), ("name".into(), FieldKind::Text), ("population".into(), FieldKind::Real)];
+    let mut fields = Demand::unit_fields();
     for c in &report.categories {
         let id = &vocabulary.categories[c.category].id;
         for (suffix, kind) in [("access", FieldKind::Real), ("unserved", FieldKind::Real), ("low_access", FieldKind::Real), ("gap_score", FieldKind::Real)] {
@@ -178,8 +177,7 @@ fn access_layer(report: &AccessibilityReport) -> OutputLayer {
     let demand = &report.demand;
     let rows = (0..demand.ids.len())
         .map(|i| {
-            let mut values =
-                vec![Value::Text(demand.ids[i].clone()), Value::Text(demand.names[i].clone()), Value::Real(demand.population[i])];
+            let mut values = demand.unit_values(i);
             for c in &report.categories {
                 let g = c.gaps[i];
                 values.extend([Value::Real(c.access[i]), Value::Real(g.unserved), Value::Real(g.low_access), Value::Real(g.score)]);
