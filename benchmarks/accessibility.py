@@ -47,7 +47,7 @@ def main() -> None:
         cost_s = cost_min * 60
         for method in ("2sfca", "e2sfca"):
             start = time.perf_counter()
-            ours = cm.accessibility_arrays(i, j, cost_s, supply, demand, method=method, max_minutes=30)["access"]
+            ours = cm.accessibility_arrays(i, j, cost_s, supply, demand, method=method, catchment_minutes=30)["access"]
             ours_s = time.perf_counter() - start
             start = time.perf_counter()
             theirs = with_access(i, j, cost_min, supply, demand, method)

@@ -152,7 +152,7 @@ def main() -> None:
     services.write_text(json.dumps({"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {"id": f"S{i}", "name": f"Desk {i}", "categories": "legal"},
          "geometry": {"type": "Point", "coordinates": [a, b]}} for i, (a, b) in enumerate(zip(lon, lat))]}))
-    areas_s, result = timed(lambda: cm.travel_areas(services, network, mode=MODE, minutes=[5, 10, 15, 30]), repeats=1)
+    areas_s, result = timed(lambda: cm.travel_areas(services, network, mode=MODE, time_bands_minutes=[5, 10, 15, 30]), repeats=1)
     rows.append(("travel areas, 100 services x 4 bands", "capacitymetro", areas_s, 1.0))
     qgis = shutil.which("qgis_process.bin")
     if qgis is None:

@@ -4,7 +4,9 @@
 //! Validation reports every problem at once, each naming the layer, the
 //! feature and the field, so a catalogue can be fixed in one pass.
 
+use crate::crs::WorkingCrs;
 use crate::error::{Error, Problem, Result};
+use crate::io::{read_layer, LayerSource};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashSet};
 use std::sync::OnceLock;
@@ -97,6 +99,14 @@ pub fn vocabulary() -> &'static Vocabulary {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct CategorySet(pub u32);
 
+/// Serialised as the list of category ids.
+impl serde::Serialize for CategorySet {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let categories = &vocabulary().categories;
+        serializer.collect_seq(self.indices().filter_map(|i| categories.get(i)).map(|c| c.id.as_str()))
+    }
+}
+
 impl CategorySet {
     pub const EMPTY: CategorySet = CategorySet(0);
 
@@ -119,7 +129,8 @@ impl CategorySet {
 }
 
 /// Who runs a service desk.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum OperatorKind {
     Public,
     ThirdSector,
@@ -149,7 +160,7 @@ impl OperatorKind {
 ///
 /// # Units
 /// `x`, `y` in the working CRS (metres); `capacity` in users per week.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Service {
     pub id: String,
     pub name: String,
@@ -374,3 +385,37 @@ mod tests {
         assert!(problems.iter().all(|p| p.layer == "services" && p.feature.as_deref() == Some("a")));
     }
 }
+
+/// Reads and validates a service catalogue, reprojected to the working CRS
+/// (the named EPSG code, or the UTM zone of the catalogue's centre).
+pub fn read_services(source: &LayerSource, working_epsg: Option<u32>) -> Result<(Vec<Service>, WorkingCrs)> {
+    let layer = read_layer(source)?;
+    // With no geometry at all there is no CRS to choose; validation then
+    // reports the missing geometry of every feature.
+    let working = match layer.centre() {
+        Some(_) => Some(layer.working_crs(working_epsg)?),
+        None => None,
+    };
+    let transformer = working.as_ref().map(|w| layer.transformer(w)).transpose()?;
+    let raw: Vec<RawFeature> = layer
+        .features
+        .iter()
+        .map(|f| RawFeature {
+            fid: f.fid,
+            fields: f
+                .fields
+                .iter()
+                .filter_map(|(k, v)| v.clone().map(|v| (canonical_field(k).to_string(), v)))
+                .collect(),
+            point: match (&f.geometry, &transformer) {
+                (Some(geo::Geometry::Point(p)), Some(t)) => t.apply([p.x(), p.y()]).map_err(|e| e.to_string()),
+                (Some(geo::Geometry::Point(_)), None) => unreachable!("a point gives the layer a centre"),
+                (Some(other), _) => Err(format!("geometry is a {}, expected a point", crate::io::geometry_kind(other))),
+                (None, _) => Err("missing geometry".to_string()),
+            },
+        })
+        .collect();
+    let services = validate(&layer.name, &raw)?;
+    Ok((services, working.expect("valid services have points, so the layer has a centre")))
+}
+

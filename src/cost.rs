@@ -12,6 +12,7 @@ use std::str::FromStr;
 
 /// How people travel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Mode {
     Walk,
     Bike,
@@ -19,6 +20,9 @@ pub enum Mode {
 }
 
 impl Mode {
+    /// Every mode's name, as options take them.
+    pub const NAMES: &'static [&'static str] = &["walk", "bike", "car"];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Mode::Walk => "walk",

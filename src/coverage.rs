@@ -1,35 +1,13 @@
 //! Coverage: for each demand unit and category, the nearest service and the
 //! number of services within a travel time; and population summaries.
 
-use crate::cost::{CostModel, Reach};
+use crate::cost::{Reach, ServiceCosts};
 use crate::error::{Error, Result};
-use crate::index::FacilityIndex;
 use crate::progress::{par_map_chunked, Progress};
 
 /// Demand units between two progress reports: few enough that a network
 /// search of each answers a cancel well within a second.
 const DEMAND_CHUNK: usize = 256;
-
-/// Options of a coverage analysis.
-///
-/// # Units
-/// `count_within_s` in seconds.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CoverageOptions {
-    /// Category indices to analyse (all categories of the vocabulary by default).
-    pub categories: Vec<usize>,
-    /// Services are counted when reachable within this time (inclusive).
-    pub count_within_s: f64,
-}
-
-impl Default for CoverageOptions {
-    fn default() -> Self {
-        CoverageOptions {
-            categories: (0..crate::catalogue::vocabulary().categories.len()).collect(),
-            count_within_s: 30.0 * 60.0,
-        }
-    }
-}
 
 /// Coverage of one demand unit for one category.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -48,31 +26,32 @@ pub struct CategoryCoverage {
     pub units: Vec<UnitCoverage>,
 }
 
-/// Computes coverage for every demand point and category, in parallel.
+/// Computes coverage for every demand point and category, in parallel,
+/// from costs already bound to the services.
 ///
 /// # Units
-/// Demand points in the working CRS (metres).
+/// Demand points in the working CRS (metres); `count_within_s` in seconds
+/// (a service exactly that far counts).
 pub fn coverage(
     demand: &[[f64; 2]],
-    services: &FacilityIndex,
-    model: &dyn CostModel,
-    options: &CoverageOptions,
+    costs: &dyn ServiceCosts,
+    categories: &[usize],
+    count_within_s: f64,
     progress: &dyn Progress,
 ) -> Result<Vec<CategoryCoverage>> {
-    if !(options.count_within_s.is_finite() && options.count_within_s > 0.0) {
+    if !(count_within_s.is_finite() && count_within_s > 0.0) {
         return Err(Error::parameter("count_within_s", "must be a positive number of seconds"));
     }
-    let costs = model.bind(services)?;
     let per_category = demand.len().max(1);
-    let total = per_category * options.categories.len();
-    let mut result = Vec::with_capacity(options.categories.len());
-    for (n, &category) in options.categories.iter().enumerate() {
+    let total = per_category * categories.len();
+    let mut result = Vec::with_capacity(categories.len());
+    for (n, &category) in categories.iter().enumerate() {
         // Progress over the whole job, not per category.
         let offset = n * per_category;
         let scaled = |done: usize, _: usize| progress.report(offset + done, total);
         let units = par_map_chunked(demand.len(), DEMAND_CHUNK, &scaled, |i| UnitCoverage {
             nearest: costs.nearest(demand[i], Some(category)),
-            count_within: costs.within(demand[i], Some(category), options.count_within_s).len() as u32,
+            count_within: costs.within(demand[i], Some(category), count_within_s).len() as u32,
         })?;
         result.push(CategoryCoverage { category, units });
     }

@@ -15,28 +15,33 @@ pub mod catalogue;
 pub mod cost;
 pub mod coverage;
 pub mod crs;
+pub mod demand;
 pub mod error;
 pub mod gaps;
 pub mod index;
 pub mod io;
-pub mod job;
+pub mod jobs;
 pub mod network;
-pub mod planning;
+pub mod output;
 pub mod progress;
 pub mod siting;
-pub mod styles;
 pub mod travel_areas;
 
 #[cfg(feature = "python")]
 mod python;
 
-pub use catalogue::{validate, vocabulary, CategorySet, OperatorKind, RawFeature, Service, Vocabulary};
+pub use catalogue::{read_services, validate, vocabulary, CategorySet, OperatorKind, RawFeature, Service, Vocabulary};
 pub use cost::{CostModel, Mode, Reach, ServiceCosts, StraightLine};
-pub use coverage::{coverage, population_summary, CategoryCoverage, CoverageOptions, PopulationSummary, UnitCoverage};
+pub use coverage::{coverage, population_summary, CategoryCoverage, PopulationSummary, UnitCoverage};
 pub use crs::{Transformer, WorkingCrs};
+pub use demand::{read_demand, Demand, DemandFields, DisplayPolygons};
 pub use error::{Error, Problem, Result};
 pub use index::{FacilityIndex, Found};
-pub use io::{read_demand, read_layer, read_services, write_geopackage, DemandFields, LayerSource};
+pub use io::{read_layer, LayerSource};
+pub use jobs::{
+    job_specs, run_accessibility, run_coverage, run_network_build, run_siting, run_travel_areas, AccessibilityOptions,
+    CoverageOptions, JobOptions, NetworkBuildOptions, Parameter, SitingOptions, TravelAreasOptions,
+};
 pub use network::{BuildOptions, Network, NetworkCost};
-pub use job::{run_coverage, CoverageJob, CoverageReport, Zones};
+pub use output::{write_geopackage, FieldSchema, Granularity, LayerSchema, OutputLayer, Role};
 pub use progress::{Progress, Silent};

@@ -67,6 +67,22 @@ pub struct TimeSurface {
     pub times_s: Vec<f64>,
 }
 
+/// Serialised with `times_s` as rows (`height` lists of `width` times).
+impl serde::Serialize for TimeSurface {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let rows: Vec<&[f64]> = self.times_s.chunks(self.width.max(1)).collect();
+        let mut out = serializer.serialize_struct("TimeSurface", 6)?;
+        out.serialize_field("x0", &self.x0)?;
+        out.serialize_field("y0", &self.y0)?;
+        out.serialize_field("cell_m", &self.cell_m)?;
+        out.serialize_field("width", &self.width)?;
+        out.serialize_field("height", &self.height)?;
+        out.serialize_field("times_s", &rows)?;
+        out.end()
+    }
+}
+
 /// The areas, and the surfaces when asked for (one per service, `None` when unreachable).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TravelAreas {
@@ -96,7 +112,7 @@ pub fn travel_areas(
         return Err(Error::parameter("off_network_m", format!("{off_network_m} is not a distance")));
     }
     let grid = SnappedGrid::new(model, cell_m, off_network_m);
-    let reversed = model.graph.reversed();
+    let reversed = model.mode_graph.reversed();
     let per_service =
         par_map_chunked(services.len(), 4, progress, |s| service_areas(model, &reversed, &grid, services.point(s), &bands))?;
     let mut result = TravelAreas::default();

@@ -1,7 +1,7 @@
 //! Coverage against brute force, the progress contract, and GeoPackage writing.
 
-use capacitymetro::io::{FieldKind, OutputLayer, Value};
-use capacitymetro::{coverage, CategorySet, CoverageOptions, Error, FacilityIndex, Mode, Silent, StraightLine, WorkingCrs};
+use capacitymetro::output::{FieldKind, FieldSchema, Granularity, LayerSchema, OutputLayer, Role, Value};
+use capacitymetro::{coverage, CategorySet, CostModel, Error, FacilityIndex, Mode, Silent, StraightLine, WorkingCrs};
 use std::cell::Cell;
 
 fn grid(n: usize, step: f64) -> Vec<[f64; 2]> {
@@ -15,8 +15,8 @@ fn coverage_equals_brute_force_straight_line_times() {
     let demand = grid(30, 150.0);
     let index = FacilityIndex::new(services.clone(), sets.clone()).unwrap();
     let model = StraightLine::for_mode(Mode::Walk);
-    let options = CoverageOptions { categories: vec![0, 1], count_within_s: 1_200.0 };
-    let result = coverage(&demand, &index, &model, &options, &Silent).unwrap();
+    let costs = model.bind(&index).unwrap();
+    let result = coverage(&demand, costs.as_ref(), &[0, 1], 1_200.0, &Silent).unwrap();
     for c in &result {
         for (u, d) in c.units.iter().zip(&demand) {
             let times: Vec<f64> = services
@@ -37,7 +37,7 @@ fn progress_is_reported_and_a_false_answer_cancels() {
     let index = FacilityIndex::new(vec![[0.0, 0.0]], vec![CategorySet(1)]).unwrap();
     let demand = grid(100, 10.0); // 10,000 points: 40 chunks of 256 per category
     let model = StraightLine::for_mode(Mode::Walk);
-    let options = CoverageOptions { categories: vec![0], count_within_s: 600.0 };
+    let costs = model.bind(&index).unwrap();
     let calls = Cell::new(0);
     let last = Cell::new((0, 0));
     let record = |done: usize, total: usize| {
@@ -45,15 +45,28 @@ fn progress_is_reported_and_a_false_answer_cancels() {
         last.set((done, total));
         true
     };
-    coverage(&demand, &index, &model, &options, &record).unwrap();
+    coverage(&demand, costs.as_ref(), &[0], 600.0, &record).unwrap();
     assert_eq!(calls.get(), 40);
     assert_eq!(last.get(), (10_000, 10_000));
     let stop = |_: usize, _: usize| false;
-    assert!(matches!(coverage(&demand, &index, &model, &options, &stop), Err(Error::Cancelled)));
+    assert!(matches!(coverage(&demand, costs.as_ref(), &[0], 600.0, &stop), Err(Error::Cancelled)));
+}
+
+fn named_table(name: &str, rows: Vec<Vec<Value>>) -> OutputLayer {
+    let schema = LayerSchema {
+        name: name.into(),
+        granularity: Granularity::Total,
+        title_it: "Tabella".into(),
+        title_en: "Table".into(),
+        abstract_it: String::new(),
+        abstract_en: String::new(),
+        fields: vec![FieldSchema::new("a", FieldKind::Integer, Role::CountOfServices, None, "a", "a")],
+    };
+    OutputLayer { schema, geometry: None, rows: rows.into_iter().map(|r| (None, r)).collect(), styles: Vec::new() }
 }
 
 fn table(rows: Vec<Vec<Value>>) -> OutputLayer {
-    OutputLayer { name: "t".into(), geometry: None, fields: vec![("a".into(), FieldKind::Integer)], rows: rows.into_iter().map(|r| (None, r)).collect(), styles: Vec::new() }
+    named_table("t", rows)
 }
 
 #[test]
@@ -76,13 +89,13 @@ fn adding_layers_keeps_the_others_and_replaces_same_names() {
     let folder = tempfile::tempdir().unwrap();
     let path = folder.path().join("out.gpkg");
     let working = WorkingCrs::from_epsg(32633).unwrap();
-    let named = |name: &str, v: i64| OutputLayer { name: name.into(), ..table(vec![vec![Value::Integer(v)]]) };
+    let named = |name: &str, v: i64| named_table(name, vec![vec![Value::Integer(v)]]);
     capacitymetro::write_geopackage(&path, &[named("first", 1), named("second", 2)], &working).unwrap();
-    capacitymetro::io::add_to_geopackage(&path, &[named("second", 20), named("third", 3)], &working).unwrap();
+    capacitymetro::output::add_to_geopackage(&path, &[named("second", 20), named("third", 3)], &working).unwrap();
     let dataset = gdal::Dataset::open(&path).unwrap();
     let mut names: Vec<String> = dataset.layers().map(|l| gdal::vector::LayerAccess::name(&l)).collect();
     names.sort();
-    assert_eq!(names, ["first", "second", "third"]);
+    assert_eq!(names, ["capacitymetro_fields", "capacitymetro_layers", "first", "second", "third"]);
     let mut second = dataset.layer_by_name("second").unwrap();
     let value = gdal::vector::LayerAccess::features(&mut second).next().unwrap().field_as_integer64(0).unwrap();
     assert_eq!(value, Some(20));

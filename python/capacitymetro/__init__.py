@@ -18,15 +18,17 @@ from ._core import (
     Network,
     __version__,
     accessibility_arrays,
+    build_network,
+    coverage,
     coverage_arrays,
     default_speed_m_s,
+    job_specs,
     suggest_sites,
     travel_areas,
     validate_catalogue,
     vocabulary,
 )
-from ._core import run_accessibility as accessibility
-from ._core import run_coverage as coverage
+from ._core import accessibility_job as accessibility
 from .demo import DEMO_DATA, run_demo
 
 
@@ -34,12 +36,10 @@ def open_network(path, on_rebuilt=None):
     """A network from a saved file (``.cmnet``, rebuilt when its source
     changed, then ``on_rebuilt(path)`` is called) or built in memory from an
     OSM PBF file or OGR line layer."""
-    if str(path).endswith(".cmnet"):
-        network, rebuilt = Network.open(path)
-        if rebuilt and on_rebuilt is not None:
-            on_rebuilt(path)
-        return network
-    return Network.build(path)
+    network, rebuilt = Network.open(path)
+    if rebuilt and on_rebuilt is not None:
+        on_rebuilt(path)
+    return network
 
 
 def validate(path, layer=None, working_epsg=None):
@@ -64,9 +64,11 @@ __all__ = [
     "__version__",
     "accessibility",
     "accessibility_arrays",
+    "build_network",
     "coverage",
     "coverage_arrays",
     "default_speed_m_s",
+    "job_specs",
     "open_network",
     "run_demo",
     "suggest_sites",

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from ._core import run_accessibility, run_coverage, suggest_sites
+from ._core import accessibility_job, coverage, suggest_sites
 
 DEMO_DATA = Path(__file__).resolve().parent / "data"
 SERVICES = DEMO_DATA / "services.csv"
@@ -32,26 +32,16 @@ def run_demo(
     Returns the coverage result with ``output``, ``accessibility``,
     ``gap_category`` and ``suggested_sites`` added."""
     output = Path(out_dir) / "cmv_demo.gpkg"
-    result = run_coverage(
-        SERVICES,
-        TOWN_CENTRES,
-        "population",
-        id_field="istat_code",
-        name_field="name",
-        zones=MUNICIPALITIES,
-        zones_key="istat_code",
-        mode=mode,
-        minutes=30.0,
-        summary_minutes=SUMMARY_MINUTES,
-        output=output,
-        output_layer="municipalities",
-        network=network,
-        progress=progress,
-    )
-    common = dict(id_field="istat_code", name_field="name", mode=mode, network=network, output=output, append=True)
-    access = run_accessibility(SERVICES, TOWN_CENTRES, "population", method="e2sfca", served_minutes=30.0,
-                               zones=MUNICIPALITIES, zones_key="istat_code", progress=progress, **common)
+    common = dict(id_field="istat_code", name_field="name", aggregate_by="istat_code",
+                  display_polygons=MUNICIPALITIES, display_polygons_key="istat_code",
+                  mode=mode, network=network, output=output)
+    result = coverage(SERVICES, TOWN_CENTRES, "population", count_within_minutes=30.0,
+                      summary_minutes=SUMMARY_MINUTES, output_layer="municipalities", progress=progress, **common)
+    common["append"] = True
+    access = accessibility_job(SERVICES, TOWN_CENTRES, "population", method="e2sfca", served_within_minutes=30.0,
+                               progress=progress, **common)
     gap_category = max(access["categories"], key=lambda c: access["categories"][c]["gap_score"].sum())
-    sites = suggest_sites(SERVICES, TOWN_CENTRES, "population", gap_category, sites=3, minutes=30.0, **common)
+    sites = suggest_sites(SERVICES, TOWN_CENTRES, "population", gap_category, new_sites=3,
+                          covered_within_minutes=30.0, **common)
     result.update(output=str(output), accessibility=access, gap_category=gap_category, suggested_sites=sites)
     return result

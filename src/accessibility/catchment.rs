@@ -6,6 +6,7 @@ use rayon::prelude::*;
 
 /// An index's result.
 #[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Serialize)]
 pub struct Catchment {
     /// `A_i` per demand unit.
     pub access: Vec<f64>,

@@ -15,6 +15,8 @@ use crate::index::FacilityIndex;
 /// `max_snap_m` in metres, `walk_m_s` in metres per second.
 pub struct NetworkCost<'n> {
     pub graph: &'n Graph,
+    /// The mode's graph, whose reversed graph is cached.
+    pub mode_graph: &'n ModeGraph,
     pub mode: Mode,
     pub snapper: Snapper,
     /// A point farther than this from the network is unreachable.
@@ -26,7 +28,7 @@ pub struct NetworkCost<'n> {
 impl<'n> NetworkCost<'n> {
     /// Defaults: points join the network within 500 m, walking at 1.25 m/s.
     pub fn new(graph: &'n ModeGraph) -> Self {
-        NetworkCost { graph: &graph.graph, mode: graph.mode, snapper: Snapper::new(&graph.graph), max_snap_m: 500.0, walk_m_s: 1.25 }
+        NetworkCost { graph: &graph.graph, mode_graph: graph, mode: graph.mode, snapper: Snapper::new(&graph.graph), max_snap_m: 500.0, walk_m_s: 1.25 }
     }
 
     /// How a point joins the network, or `None` beyond `max_snap_m`.

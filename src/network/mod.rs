@@ -19,7 +19,7 @@ pub use snap::{Anchor, Snap, Snapper};
 use crate::cost::Mode;
 use crate::crs::{Transformer, WorkingCrs};
 use crate::error::{Error, Result};
-use crate::io::replace_atomically;
+use crate::output::replace_atomically;
 use serde::{Deserialize, Serialize};
 use std::io::{Read, Write};
 use std::path::Path;

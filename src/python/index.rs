@@ -69,7 +69,7 @@ impl FacilityIndex {
         }
         let queries = points(&xy, "xy")?;
         let category = category_index(category)?;
-        let reporter = PyProgress::new(py, progress);
+        let reporter = PyProgress::new(progress);
         let result = self.inner.k_nearest_many(&queries, k, category, &reporter).py_err(py);
         let (services, distances) = reporter.finish(result)?;
         let shape = (queries.len(), k);

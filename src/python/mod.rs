@@ -3,11 +3,14 @@
 
 mod accessibility;
 mod catalogue;
+mod coverage;
 mod error;
 mod index;
-mod job;
 mod network;
+mod options;
 mod progress;
+mod siting;
+mod travel_areas;
 
 use pyo3::prelude::*;
 
@@ -22,14 +25,16 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("CancelledError", py.get_type::<error::CancelledError>())?;
     m.add_function(wrap_pyfunction!(catalogue::vocabulary, m)?)?;
     m.add_function(wrap_pyfunction!(catalogue::validate_catalogue, m)?)?;
+    m.add_function(wrap_pyfunction!(options::job_specs, m)?)?;
     m.add_class::<index::FacilityIndex>()?;
-    m.add_function(wrap_pyfunction!(job::coverage_arrays, m)?)?;
-    m.add_function(wrap_pyfunction!(job::run_coverage, m)?)?;
-    m.add_function(wrap_pyfunction!(job::default_speed_m_s, m)?)?;
+    m.add_function(wrap_pyfunction!(coverage::coverage, m)?)?;
+    m.add_function(wrap_pyfunction!(coverage::coverage_arrays, m)?)?;
+    m.add_function(wrap_pyfunction!(coverage::default_speed_m_s, m)?)?;
     m.add_class::<network::Network>()?;
-    m.add_function(wrap_pyfunction!(job::travel_areas, m)?)?;
+    m.add_function(wrap_pyfunction!(network::build_network, m)?)?;
+    m.add_function(wrap_pyfunction!(travel_areas::travel_areas, m)?)?;
     m.add_function(wrap_pyfunction!(accessibility::accessibility_arrays, m)?)?;
-    m.add_function(wrap_pyfunction!(accessibility::run_accessibility, m)?)?;
-    m.add_function(wrap_pyfunction!(accessibility::suggest_sites, m)?)?;
+    m.add_function(wrap_pyfunction!(accessibility::accessibility_job, m)?)?;
+    m.add_function(wrap_pyfunction!(siting::suggest_sites, m)?)?;
     Ok(())
 }

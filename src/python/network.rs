@@ -1,9 +1,10 @@
 //! Wrapper of [`crate::network`]: build, save, open, inspect and search.
 
 use super::error::{parameter, IntoPyResult};
+use crate::jobs::network::{run_network_build, NetworkBuildOptions, NetworkInfo};
 use super::index::points;
 use crate::cost::Mode;
-use crate::network::{times_to_all, BuildOptions, LineFields, ModeGraph, Snapper, Start};
+use crate::network::{times_to_all, ModeGraph, Snapper, Start};
 use numpy::ndarray::Array2;
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray2};
 use pyo3::prelude::*;
@@ -26,36 +27,26 @@ impl Network {
 
 #[pymethods]
 impl Network {
-    /// Builds from an OSM PBF file or any OGR line layer.
+    /// Builds from an OSM PBF file or any OGR line layer. Options: see
+    /// `job_specs()` ("network_build"), less `output`.
     #[staticmethod]
-    #[pyo3(signature = (path, *, working_epsg=None, speed_field=None, oneway_field=None, modes_field=None, tolerance_m=1.0))]
-    fn build(
-        py: Python<'_>,
-        path: PathBuf,
-        working_epsg: Option<u32>,
-        speed_field: Option<String>,
-        oneway_field: Option<String>,
-        modes_field: Option<String>,
-        tolerance_m: f64,
-    ) -> PyResult<Self> {
-        if !(tolerance_m.is_finite() && tolerance_m > 0.0) {
-            return Err(parameter("tolerance_m", "must be a positive distance"));
-        }
-        let options = BuildOptions {
-            working_epsg,
-            fields: LineFields { speed_km_h: speed_field, oneway: oneway_field, modes: modes_field },
-            tolerance_m,
-            ..Default::default()
-        };
-        let network = crate::network::Network::build(&path, &options).py_err(py)?;
+    #[pyo3(signature = (source, **options))]
+    fn build(py: Python<'_>, source: Bound<'_, PyAny>, options: Option<Bound<'_, PyDict>>) -> PyResult<Self> {
+        let keywords = options.unwrap_or_else(|| PyDict::new(py));
+        keywords.set_item("output", "unused.cmnet")?;
+        let (options, _) = super::options::options::<NetworkBuildOptions>(py, &[("source", Some(&source))], Some(&keywords))?;
+        let source = options.source.clone().unwrap_or_default();
+        let network = py.detach(|| crate::network::Network::build(&source, &options.build_options())).py_err(py)?;
         Ok(Network { inner: Arc::new(network) })
     }
 
     /// Opens a saved network, rebuilding it when its source file changed;
     /// returns `(network, rebuilt)`.
+    /// A .cmnet file opens (rebuilt when its source changed); a .pbf or a
+    /// line layer is built in memory with the default options.
     #[staticmethod]
     fn open(py: Python<'_>, path: PathBuf) -> PyResult<(Self, bool)> {
-        let (network, rebuilt) = crate::network::Network::open(&path).py_err(py)?;
+        let (network, rebuilt) = py.detach(|| crate::jobs::network::open_network(&path)).py_err(py)?;
         Ok((Network { inner: Arc::new(network) }, rebuilt))
     }
 
@@ -71,25 +62,8 @@ impl Network {
     }
 
     /// Source, CRS and, per mode, nodes, edges, length (m) and islands dropped.
-    fn info<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let d = PyDict::new(py);
-        d.set_item("source", &self.inner.source.path)?;
-        d.set_item("source_bytes", self.inner.source.bytes)?;
-        d.set_item("epsg", self.inner.epsg)?;
-        let modes = PyDict::new(py);
-        for m in &self.inner.modes {
-            let g = &m.graph;
-            let mode = PyDict::new(py);
-            mode.set_item("nodes", g.node_count())?;
-            mode.set_item("edges", g.edge_count())?;
-            mode.set_item("length_m", g.links.iter().map(|l| l.length_m).sum::<f64>())?;
-            mode.set_item("islands_dropped", m.islands.count)?;
-            mode.set_item("island_nodes_dropped", m.islands.nodes)?;
-            mode.set_item("island_length_m_dropped", m.islands.length_m)?;
-            modes.set_item(m.mode.as_str(), mode)?;
-        }
-        d.set_item("modes", modes)?;
-        Ok(d)
+    fn info<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        super::options::report(py, &NetworkInfo::of(&self.inner))
     }
 
     /// Node coordinates of a mode's graph, (n, 2), metres.
@@ -156,4 +130,22 @@ impl Network {
         d.set_item("xy", Array2::from_shape_vec((snaps.len(), 2), flat).expect("n x 2").into_pyarray(py))?;
         Ok(d)
     }
+}
+
+/// Builds and saves a network unless the output already holds one built the
+/// same way from the same, unchanged source. Returns `{"status": "built" |
+/// "rebuilt" | "up_to_date", "info": {...}}`. Options: see `job_specs()`
+/// ("network_build").
+#[pyfunction]
+#[pyo3(signature = (source, output, **options))]
+pub fn build_network<'py>(
+    py: Python<'py>,
+    source: Bound<'py, PyAny>,
+    output: Bound<'py, PyAny>,
+    options: Option<Bound<'py, PyDict>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let named = [("source", Some(&source)), ("output", Some(&output))];
+    let (options, _) = super::options::options::<NetworkBuildOptions>(py, &named, options.as_ref())?;
+    let built = py.detach(|| run_network_build(&options)).py_err(py)?;
+    super::options::report(py, &built)
 }

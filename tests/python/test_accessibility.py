@@ -36,6 +36,11 @@ def with_access(i, j, cost_min, supply, demand, method, weight_fn, max_cost):
     return result["x_cap"].reindex(np.arange(len(demand))).fillna(0).to_numpy()
 
 
+def decay_options(decay):
+    """The old ``power:-1`` spec as options: weight t^-1 (in minutes, as PySAL's gravity weights)."""
+    return {} if decay is None else {"decay": "power", "decay_exponent": -1.0, "decay_minutes": 0.0}
+
+
 @pytest.mark.parametrize(
     "method, decay, weight_fn, max_cost",
     [
@@ -50,15 +55,15 @@ def test_indices_equal_pysal_access(method, decay, weight_fn, max_cost):
         i, j, cost_min, supply, demand = random_case(seed)
         expected = with_access(i, j, cost_min, supply, demand, method, weight_fn, max_cost)
         ours = cm.accessibility_arrays(i, j, cost_min * 60, supply, demand, method=method,
-                                       max_minutes=max_cost or 30, decay=decay)["access"]
+                                       catchment_minutes=max_cost or 30, **decay_options(decay))["access"]
         np.testing.assert_allclose(ours, expected, rtol=1e-9, atol=1e-12)
 
 
 def test_gaussian_and_exponential_decays_conserve_supply():
     i, j, cost_min, supply, demand = random_case(4)
-    for decay in ("gaussian:900", "exponential:600", "linear:3600"):
-        result = cm.accessibility_arrays(i, j, cost_min * 60, supply, demand, method="gravity", max_minutes=60,
-                                         decay=decay)
+    for decay, minutes in (("gaussian", 15), ("exponential", 10), ("linear", 60)):
+        result = cm.accessibility_arrays(i, j, cost_min * 60, supply, demand, method="gravity", catchment_minutes=60,
+                                         decay=decay, decay_minutes=minutes)
         reached = supply[result["ratio"] > 0].sum()
         assert (result["access"] * demand).sum() == pytest.approx(reached, rel=1e-12)
 
@@ -68,8 +73,8 @@ def test_gaussian_and_exponential_decays_conserve_supply():
     [
         ({"supply": np.array([0.0, 1.0])}, "service 0 has capacity 0"),
         ({"demand": np.zeros(3)}, "every population is zero"),
-        ({"max_minutes": 0.0}, "the catchment must be a positive time"),
-        ({"decay": "cubic:2"}, "'cubic' is not one of"),
+        ({"catchment_minutes": 0.0}, "must be greater than 0"),
+        ({"decay": "cubic"}, "'cubic' is not one of default, uniform"),
         ({"method": "4sfca"}, "'4sfca' is not one of 2sfca, e2sfca, 3sfca, gravity"),
     ],
 )
@@ -98,7 +103,7 @@ def demo_arrays(demo_data, category):
 
 def test_demo_2sfca_and_gaps_equal_numpy(tmp_path, demo_data):
     result = cm.accessibility(demo_data / "services.csv", demo_data / "town_centres.csv", "population",
-                              id_field="istat_code", name_field="name", mode="car", minutes=30, categories=["legal"],
+                              id_field="istat_code", name_field="name", mode="car", method="2sfca", catchment_minutes=30, categories=["legal"],
                               output=tmp_path / "access.gpkg")
     seconds, capacity, population = demo_arrays(demo_data, "legal")
     inside = seconds <= 1800
@@ -122,7 +127,7 @@ def test_demo_2sfca_and_gaps_equal_numpy(tmp_path, demo_data):
 
 def test_demo_suggested_sites_cover_what_they_say(demo_data):
     result = cm.suggest_sites(demo_data / "services.csv", demo_data / "town_centres.csv", "population", "asylum",
-                              id_field="istat_code", name_field="name", mode="car", minutes=30, sites=3)
+                              id_field="istat_code", name_field="name", mode="car", covered_within_minutes=30, new_sites=3)
     to_utm = pyproj.Transformer.from_crs(4326, 32633, always_xy=True)
     seconds, _, population = demo_arrays(demo_data, "asylum")
     centres = read_csv(demo_data / "town_centres.csv")
@@ -139,6 +144,6 @@ def test_demo_suggested_sites_cover_what_they_say(demo_data):
 
 def test_siting_bad_requests(demo_data):
     with pytest.raises(cm.InputError, match="45 sites asked for, but only 44 candidates"):
-        cm.suggest_sites(demo_data / "services.csv", demo_data / "town_centres.csv", "population", "legal", sites=45)
-    with pytest.raises(cm.InputError, match="'minutes'"):
-        cm.suggest_sites(demo_data / "services.csv", demo_data / "town_centres.csv", "population", "legal", minutes=0)
+        cm.suggest_sites(demo_data / "services.csv", demo_data / "town_centres.csv", "population", "legal", new_sites=45)
+    with pytest.raises(cm.InputError, match="'covered_within_minutes'"):
+        cm.suggest_sites(demo_data / "services.csv", demo_data / "town_centres.csv", "population", "legal", covered_within_minutes=0)

@@ -48,13 +48,13 @@ def test_nearest_writes_a_geopackage(tmp_path, demo_data):
 
     out = tmp_path / "out" / "coverage.gpkg"
     result = run("nearest", demo_data / "services.csv", demo_data / "town_centres.csv", "--population", "population",
-                 "--id-field", "istat_code", "--name-field", "name", "--category", "legal", "--mode", "bike",
-                 "--minutes", "20", "--out", out)
+                 "--id-field", "istat_code", "--name-field", "name", "--categories", "legal", "--mode", "bike",
+                 "--count-within-minutes", "20", "--out", out)
     assert result.returncode == 0, result.stderr
     assert "Legal help and residence permits" in result.stdout
     with sqlite3.connect(out) as db:
         tables = {r[0] for r in db.execute("select table_name from gpkg_contents")}
-        assert tables == {"services", "coverage", "summary", "layer_styles"}
+        assert tables == {"services", "coverage", "summary", "layer_styles", "capacitymetro_layers", "capacitymetro_fields"}
         columns = [r[1] for r in db.execute("pragma table_info(coverage)")]
         assert columns[-4:] == ["legal_nearest_id", "legal_nearest_m", "legal_nearest_min", "legal_count_20min"]
         assert db.execute("select count(*) from coverage").fetchone()[0] == 44
@@ -83,7 +83,7 @@ def test_network_build_info_and_travel_areas(tmp_path, helsinki_pbf):
     desks = write_geojson(tmp_path / "desks.geojson", [good_service(lon=24.9384, lat=60.1699),
                                                       good_service(id="S2", lon=24.95, lat=60.165)])
     out = tmp_path / "areas.gpkg"
-    areas = run("travel-areas", desks, "--network", saved, "--minutes", "5", "10", "--out", out)
+    areas = run("travel-areas", desks, "--network", saved, "--time-bands-minutes", "5", "10", "--out", out)
     assert areas.returncode == 0, areas.stderr
     with sqlite3.connect(out) as db:
         rows = db.execute("select service_id, band_min from travel_areas order by service_id, band_min").fetchall()
@@ -108,7 +108,7 @@ def test_accessibility_and_gaps_commands(tmp_path, demo_data, command):
 
     out = tmp_path / f"{command}.gpkg"
     result = run(command, demo_data / "services.csv", demo_data / "town_centres.csv", "--population", "population",
-                 "--id-field", "istat_code", "--name-field", "name", "--mode", "car", "--category", "health",
+                 "--id-field", "istat_code", "--name-field", "name", "--mode", "car", "--categories", "health",
                  "--method", "2sfca", "--out", out)
     assert result.returncode == 0, result.stderr
     assert "health" in result.stdout
@@ -119,10 +119,10 @@ def test_accessibility_and_gaps_commands(tmp_path, demo_data, command):
 
 def test_suggest_sites_command(tmp_path, demo_data):
     result = run("suggest-sites", demo_data / "services.csv", demo_data / "town_centres.csv", "--population",
-                 "population", "--name-field", "name", "--category", "housing", "--sites", "2", "--mode", "car",
+                 "population", "--name-field", "name", "--category", "housing", "--new-sites", "2", "--mode", "car",
                  "--out", tmp_path / "sites.gpkg")
     assert result.returncode == 0, result.stderr
     assert "Suggested new sites for housing" in result.stdout and "2." in result.stdout
     too_many = run("suggest-sites", demo_data / "services.csv", demo_data / "town_centres.csv", "--population",
-                   "population", "--category", "housing", "--sites", "50", "--out", tmp_path / "x.gpkg")
+                   "population", "--category", "housing", "--new-sites", "50", "--out", tmp_path / "x.gpkg")
     assert too_many.returncode == 2 and "50 sites asked for, but only 44 candidates" in too_many.stderr

@@ -60,7 +60,7 @@ def test_fewer_services_than_k_pads_with_minus_one():
 
 def test_coverage_arrays_equals_brute_force(random_data):
     services, cats, queries = random_data
-    result = cm.coverage_arrays(queries, services, cats, mode="bike", minutes=10)
+    result = cm.coverage_arrays(queries, services, cats, mode="bike", count_within_minutes=10)
     speed = 15 / 3.6  # documented bike default, 15 km/h
     times = brute(services, queries) * 1.3 / speed
     for category in CATEGORIES:
@@ -104,7 +104,7 @@ def test_progress_callback_error_propagates():
         (lambda: cm.FacilityIndex(np.array([[np.nan, 0.0]])), "point 0 has a non-finite coordinate"),
         (lambda: cm.FacilityIndex(np.zeros((1, 2))).nearest(np.zeros((1, 2)), k=0), "'k': must be at least 1"),
         (lambda: cm.coverage_arrays(np.zeros((1, 2)), np.zeros((1, 2)), ["legal"], mode="boat"), "'boat' is not one of"),
-        (lambda: cm.coverage_arrays(np.zeros((1, 2)), np.zeros((1, 2)), ["legal"], minutes=0), "'minutes'"),
+        (lambda: cm.coverage_arrays(np.zeros((1, 2)), np.zeros((1, 2)), ["legal"], count_within_minutes=0), "'count_within_minutes'"),
     ],
 )
 def test_bad_arrays_raise_input_error(call, message):

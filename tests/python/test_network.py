@@ -133,7 +133,7 @@ def test_coverage_on_the_network_equals_scipy(tmp_path, helsinki):
     lon, lat = pyproj.Transformer.from_crs(helsinki.epsg, 4326, always_xy=True).transform(xy[:, 0], xy[:, 1])
     write_geojson(demand_path, [{"code": f"D{i}", "pop": 10, "lon": a, "lat": b} for i, (a, b) in enumerate(zip(lon, lat))])
     result = cm.coverage(services, demand_path, "pop", id_field="code", network=helsinki, mode="walk",
-                         categories=["legal"], minutes=10)
+                         categories=["legal"], count_within_minutes=10)
     expected = dijkstra(graph, indices=nodes[4:])[:, nodes[:4]]
     np.testing.assert_allclose(result["coverage"]["legal"]["nearest_time_s"], expected.min(axis=1), atol=1e-3)
     np.testing.assert_array_equal(result["coverage"]["legal"]["count_within"], (expected <= 600 + 1e-6).sum(axis=1))
@@ -143,7 +143,7 @@ def test_coverage_on_the_network_equals_scipy(tmp_path, helsinki):
 def test_services_far_from_the_network_are_reported(tmp_path, helsinki):
     row = {"id": "FAR", "name": "Far desk", "categories": "legal", "lon": 25.5, "lat": 60.5}
     path = write_geojson(tmp_path / "far.geojson", [row])
-    result = cm.travel_areas(path, helsinki, mode="walk", minutes=[5])
+    result = cm.travel_areas(path, helsinki, mode="walk", time_bands_minutes=[5])
     assert result["unreachable_services"] == ["FAR"] and result["areas"] == []
 
 
@@ -171,7 +171,7 @@ def test_travel_areas_follow_the_time_surface_and_hold_their_nodes(tmp_path, hel
     services = services_at_nodes(tmp_path, helsinki, "walk", nodes)
     cell_m, walk = 50.0, 1.25
     bands = [5.0, 10.0, 15.0]
-    result = cm.travel_areas(services, helsinki, mode="walk", minutes=bands, cell_m=cell_m, surfaces=True,
+    result = cm.travel_areas(services, helsinki, mode="walk", time_bands_minutes=bands, cell_m=cell_m, keep_surfaces=True,
                              output=tmp_path / "areas.gpkg")
     xy = helsinki.nodes_xy("walk")
     to_service = dijkstra(graph.T.tocsr(), indices=nodes)  # time from every node to each service
@@ -229,8 +229,8 @@ def test_travel_areas_follow_the_time_surface_and_hold_their_nodes(tmp_path, hel
 def test_dissolved_areas_cover_each_service_area(tmp_path, helsinki):
     nodes = np.random.default_rng(2).choice(len(helsinki.nodes_xy("walk")), 3, replace=False)
     services = services_at_nodes(tmp_path, helsinki, "walk", nodes)
-    single = cm.travel_areas(services, helsinki, minutes=[10])
-    merged = cm.travel_areas(services, helsinki, minutes=[10], dissolve=True)
+    single = cm.travel_areas(services, helsinki, time_bands_minutes=[10])
+    merged = cm.travel_areas(services, helsinki, time_bands_minutes=[10], dissolve=True)
     from shapely.ops import unary_union
 
     shapes = lambda a: MultiPolygon([Polygon(e, h) for e, h in a["polygons"]])

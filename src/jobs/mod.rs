@@ -1,0 +1,116 @@
+//! File-to-file jobs: what the Python API, the command line and the QGIS
+//! plugin run. One file per job, each with its options struct (the only
+//! place its defaults live) and its output layers; all of them start from
+//! the one [`prepare`] step.
+
+pub mod accessibility;
+pub mod coverage;
+pub mod inputs;
+pub mod network;
+pub mod params;
+pub mod prepare;
+pub mod siting;
+pub mod travel_areas;
+
+pub use accessibility::{run_accessibility, AccessibilityOptions, AccessibilityReport, IndexOptions};
+pub use coverage::{run_coverage, CoverageOptions, CoverageReport};
+pub use inputs::{DemandInput, OutputOptions, ServicesInput};
+pub use network::{run_network_build, NetworkBuildOptions};
+pub use params::{JobOptions, Kind, Parameter};
+pub use prepare::{prepare, Prepared};
+pub use siting::{run_siting, SitingOptions, SitingReport};
+pub use travel_areas::{run_travel_areas, TravelAreasOptions, TravelAreasReport};
+
+use serde::Serialize;
+
+/// A job's name, what it does (English and Italian) and its parameters.
+#[derive(Debug, Clone, Serialize)]
+pub struct JobSpec {
+    pub name: &'static str,
+    pub title_en: &'static str,
+    pub title_it: &'static str,
+    pub help_en: &'static str,
+    pub help_it: &'static str,
+    pub parameters: Vec<Parameter>,
+}
+
+/// Every job, in the order menus list them. `accessibility` and `gaps`
+/// are one job whose reports differ.
+pub fn job_specs() -> Vec<JobSpec> {
+    vec![
+        JobSpec {
+            name: "coverage",
+            title_en: "Nearest service",
+            title_it: "Servizio più vicino",
+            help_en: "For each demand unit and category: the nearest service, its travel distance (m) and time (min), and the number of services within the time given; the population reached per category and zone. Polygons are represented by a point inside them. A time equal to the limit counts as within.",
+            help_it: "Per ogni unità di domanda e categoria: il servizio più vicino, la distanza (m) e il tempo (min) per raggiungerlo e il numero di servizi entro il tempo dato; la popolazione raggiunta per categoria e zona. I poligoni sono rappresentati da un punto interno. Un tempo uguale al limite conta come entro.",
+            parameters: CoverageOptions::parameters(),
+        },
+        JobSpec {
+            name: "travel_areas",
+            title_en: "Travel areas",
+            title_it: "Aree di percorrenza",
+            help_en: "For each service, the area from which it is reached within each time band, on a road network (time surface on a grid, contoured; not a hull).",
+            help_it: "Per ogni servizio, l'area da cui lo si raggiunge entro ciascuna fascia di tempo, su una rete stradale (superficie dei tempi su griglia, poi isolinee; non un inviluppo).",
+            parameters: TravelAreasOptions::parameters(),
+        },
+        JobSpec {
+            name: "accessibility",
+            title_en: "Accessibility and service gaps",
+            title_it: "Accessibilità e carenze di servizio",
+            help_en: "Floating-catchment accessibility per category, with service capacity as supply and population as demand: 2SFCA (Luo and Wang 2003), E2SFCA (Luo and Qi 2009), 3SFCA (Wan, Zou and Sternberg 2012) or gravity (Shen 1998); and per category the population with no service within the time, in the lowest fifth by accessibility, and a gap score, summed and ranked by zone.",
+            help_it: "Accessibilità a bacino mobile per categoria, con la capacità dei servizi come offerta e la popolazione come domanda: 2SFCA (Luo e Wang 2003), E2SFCA (Luo e Qi 2009), 3SFCA (Wan, Zou e Sternberg 2012) o gravitazionale (Shen 1998); e per categoria la popolazione senza servizi entro il tempo, quella nel quinto più basso di accessibilità e un punteggio di carenza, sommati e ordinati per zona.",
+            parameters: AccessibilityOptions::parameters(),
+        },
+        JobSpec {
+            name: "siting",
+            title_en: "Suggest new sites",
+            title_it: "Suggerisci nuove sedi",
+            help_en: "New sites for a category, chosen from candidate points (default: the demand units) to cover the most population not yet within the time of a service: the Maximal Covering Location Problem (Church and ReVelle 1974), greedy with interchange.",
+            help_it: "Nuove sedi per una categoria, scelte tra punti candidati (predefinito: le unità di domanda) per coprire la popolazione più numerosa non ancora entro il tempo da un servizio: Maximal Covering Location Problem (Church e ReVelle 1974), greedy con scambi.",
+            parameters: SitingOptions::parameters(),
+        },
+        JobSpec {
+            name: "network_build",
+            title_en: "Build road network",
+            title_it: "Costruisci la rete stradale",
+            help_en: "Builds walk, bike and car graphs from an OpenStreetMap .pbf file or a line layer and saves them (.cmnet). A saved network is rebuilt by itself when its source file changes.",
+            help_it: "Costruisce i grafi a piedi, in bici e in auto da un file .pbf di OpenStreetMap o da un layer di linee e li salva (.cmnet). Una rete salvata si ricostruisce da sé quando il file di origine cambia.",
+            parameters: NetworkBuildOptions::parameters(),
+        },
+    ]
+}
+
+/// Writes layers to a new GeoPackage, or adds them to an existing one.
+pub(crate) fn write(
+    path: &std::path::Path,
+    append: bool,
+    layers: &[crate::output::OutputLayer],
+    crs: &crate::crs::WorkingCrs,
+) -> crate::Result<()> {
+    if append {
+        crate::output::add_to_geopackage(path, layers, crs)
+    } else {
+        crate::output::write_geopackage(path, layers, crs)
+    }
+}
+
+/// Seconds from a number of minutes.
+pub(crate) fn seconds(minutes: f64) -> f64 {
+    minutes * 60.0
+}
+
+/// A required option, or an error naming it.
+pub(crate) fn required<'a, T>(value: &'a Option<T>, name: &str) -> crate::Result<&'a T> {
+    value.as_ref().ok_or_else(|| crate::Error::parameter(name, "is required"))
+}
+
+/// Checks every value of an options struct against its table (for
+/// options built in Rust rather than through [`JobOptions::from_values`]).
+pub(crate) fn check<T: JobOptions>(options: &T) -> crate::Result<()> {
+    let values = serde_json::to_value(options).map_err(|e| crate::Error::parameter("options", e.to_string()))?;
+    for parameter in T::parameters() {
+        parameter.check(&values[parameter.name])?;
+    }
+    Ok(())
+}

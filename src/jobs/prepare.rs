@@ -1,0 +1,136 @@
+//! The step every job starts with: choose the working CRS, read the
+//! services and the demand (with its zones) once, and choose the cost model
+//! once.
+
+use super::inputs::{DemandInput, ServicesInput};
+use super::required;
+use crate::catalogue::{read_services, Service};
+use crate::cost::{CostModel, StraightLine};
+use crate::crs::WorkingCrs;
+use crate::demand::{read_demand, Demand, DemandFields, DisplayPolygons};
+use crate::error::{Error, Result};
+use crate::index::FacilityIndex;
+use crate::io::LayerSource;
+use crate::network::{Network, NetworkCost};
+use std::sync::Arc;
+
+/// Inputs read, in the working CRS.
+pub struct Prepared {
+    pub working_crs: WorkingCrs,
+    pub services: Vec<Service>,
+    /// Every service, with its categories.
+    pub index: FacilityIndex,
+    /// The demand units, when the job has demand.
+    pub demand: Option<Demand>,
+    /// Polygons drawing the demand units, when given.
+    pub display_polygons: Option<Vec<geo::Geometry<f64>>>,
+}
+
+impl Prepared {
+    /// The demand, which jobs with a [`DemandInput`] always have.
+    pub fn demand(&self) -> &Demand {
+        self.demand.as_ref().expect("prepare reads the demand of jobs that have one")
+    }
+
+    /// The services of a category, as indices into `services`.
+    pub fn members(&self, category: usize) -> Vec<usize> {
+        (0..self.services.len()).filter(|&s| self.services[s].categories.contains(category)).collect()
+    }
+}
+
+/// The cost model chosen for a job.
+pub enum Model<'n> {
+    StraightLine(StraightLine),
+    Network(NetworkCost<'n>),
+}
+
+impl Model<'_> {
+    pub fn as_dyn(&self) -> &dyn CostModel {
+        match self {
+            Model::StraightLine(m) => m,
+            Model::Network(m) => m,
+        }
+    }
+
+    /// `straight_line` or `network`, as reports say.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Model::StraightLine(_) => "straight_line",
+            Model::Network(_) => "network",
+        }
+    }
+}
+
+/// A network given as an object, or else the one named by the options
+/// (a saved `.cmnet`, rebuilt when its source changed, or built in memory).
+pub fn network_for(services: &ServicesInput, given: Option<Arc<Network>>) -> Result<Option<Arc<Network>>> {
+    match (given, &services.network) {
+        (Some(network), _) => Ok(Some(network)),
+        (None, Some(path)) => Ok(Some(Arc::new(super::network::open_network(path)?.0))),
+        (None, None) => Ok(None),
+    }
+}
+
+/// The working CRS: the network's when there is one (a different named one is refused).
+fn working_epsg(named: Option<u32>, network: Option<&Network>) -> Result<Option<u32>> {
+    match (named, network) {
+        (Some(a), Some(n)) if a != n.epsg => Err(Error::parameter(
+            "working_epsg",
+            format!("EPSG:{a} differs from the network's EPSG:{}; rebuild the network in EPSG:{a} or leave it out", n.epsg),
+        )),
+        (_, Some(n)) => Ok(Some(n.epsg)),
+        (named, None) => Ok(named),
+    }
+}
+
+/// Reads the inputs, then runs `work` with them and the cost model.
+pub fn prepare<T>(
+    services: &ServicesInput,
+    demand: Option<&DemandInput>,
+    network: Option<&Network>,
+    work: impl FnOnce(Prepared, &Model) -> Result<T>,
+) -> Result<T> {
+    let source = LayerSource::new(required(&services.services, "services")?, services.services_layer.as_deref());
+    let (all, working_crs) = read_services(&source, working_epsg(services.working_epsg, network)?)?;
+    let index = FacilityIndex::new(all.iter().map(|s| [s.x, s.y]).collect(), all.iter().map(|s| s.categories).collect())?;
+    let (demand, display_polygons) = match demand {
+        None => (None, None),
+        Some(input) => {
+            let source = LayerSource::new(required(&input.demand, "demand")?, input.demand_layer.as_deref());
+            let fields = DemandFields {
+                population: input.population_field.clone(),
+                id: input.id_field.clone(),
+                name: input.name_field.clone(),
+                zone: input.aggregate_by.clone(),
+            };
+            let mut units = read_demand(&source, &fields, &working_crs)?;
+            let polygons = match (&input.display_polygons, &input.display_polygons_key) {
+                (Some(path), Some(key)) => {
+                    let display = DisplayPolygons {
+                        source: LayerSource::new(path, input.display_polygons_layer.as_deref()),
+                        key_field: key.clone(),
+                    };
+                    Some(display.read(&mut units, &working_crs)?)
+                }
+                (Some(_), None) => {
+                    return Err(Error::parameter(
+                        "display_polygons_key",
+                        "needed with display_polygons: the polygon field matching the demand identifier",
+                    ))
+                }
+                (None, _) => None,
+            };
+            (Some(units), polygons)
+        }
+    };
+    let prepared = Prepared { working_crs, services: all, index, demand, display_polygons };
+    let model = match network {
+        Some(n) => {
+            let mut cost = NetworkCost::new(n.mode(services.mode)?);
+            cost.max_snap_m = services.max_snap_m;
+            Model::Network(cost)
+        }
+        None => Model::StraightLine(StraightLine::for_mode(services.mode)),
+    };
+    work(prepared, &model)
+}

@@ -1,0 +1,121 @@
+//! Keyword options into a job's options struct, reports back into Python
+//! objects, and the parameter table for the CLI and the QGIS plugin.
+
+use super::error::{parameter, IntoPyResult};
+use super::network::Network;
+use super::progress::PyProgress;
+use crate::jobs::JobOptions;
+use crate::progress::Progress;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyTuple};
+use std::sync::Arc;
+
+/// A keyword value as JSON: paths (`os.PathLike`) become text, numpy
+/// scalars and arrays become numbers and lists.
+fn to_json(py: Python<'_>, name: &str, value: &Bound<'_, PyAny>) -> PyResult<serde_json::Value> {
+    let os = py.import("os")?;
+    let plain = if value.hasattr("__fspath__")? {
+        os.call_method1("fspath", (value,))?
+    } else if value.hasattr("tolist")? {
+        value.call_method0("tolist")?
+    } else {
+        value.clone()
+    };
+    pythonize::depythonize(&plain).map_err(|e| parameter(name, e.to_string()))
+}
+
+/// Options from keyword arguments (and named positional ones); a
+/// `Network` object given as `network` is passed on as it is.
+pub fn options<O: JobOptions>(
+    py: Python<'_>,
+    named: &[(&str, Option<&Bound<'_, PyAny>>)],
+    keywords: Option<&Bound<'_, PyDict>>,
+) -> PyResult<(O, Option<Arc<crate::network::Network>>)> {
+    let mut values = serde_json::Map::new();
+    let mut network = None;
+    let mut put = |name: &str, value: &Bound<'_, PyAny>| -> PyResult<()> {
+        if name == "network" {
+            if let Ok(n) = value.cast::<Network>() {
+                network = Some(n.get().inner.clone());
+                return Ok(());
+            }
+        }
+        if !value.is_none() {
+            values.insert(name.to_string(), to_json(py, name, value)?);
+        }
+        Ok(())
+    };
+    for (name, value) in named {
+        if let Some(v) = value {
+            put(name, v)?;
+        }
+    }
+    if let Some(keywords) = keywords {
+        for (key, value) in keywords.iter() {
+            put(&key.extract::<String>()?, &value)?;
+        }
+    }
+    Ok((O::from_values(&values).py_err(py)?, network))
+}
+
+/// A report as Python objects; lists of numbers become numpy arrays.
+pub fn report<'py, R: serde::Serialize>(py: Python<'py>, report: &R) -> PyResult<Bound<'py, PyAny>> {
+    let object = pythonize::pythonize(py, report).map_err(|e| parameter("report", e.to_string()))?;
+    arrays(py, object)
+}
+
+fn is_number(item: &Bound<'_, PyAny>) -> bool {
+    !item.is_instance_of::<pyo3::types::PyBool>()
+        && (item.is_instance_of::<pyo3::types::PyFloat>() || item.is_instance_of::<pyo3::types::PyInt>())
+}
+
+fn arrays<'py>(py: Python<'py>, object: Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    if let Ok(dict) = object.cast::<PyDict>() {
+        for (key, value) in dict.iter() {
+            dict.set_item(key, arrays(py, value)?)?;
+        }
+        return Ok(object);
+    }
+    if let Ok(list) = object.cast::<PyList>() {
+        let numeric = |item: &Bound<'_, PyAny>| {
+            is_number(item)
+                || item.cast::<PyList>().is_ok_and(|l| !l.is_empty() && l.iter().all(|x| is_number(&x)))
+                || item.cast::<PyTuple>().is_ok_and(|t| !t.is_empty() && t.iter().all(|x| is_number(&x)))
+        };
+        if !list.is_empty() && list.iter().all(|item| numeric(&item)) {
+            let lengths: std::collections::HashSet<usize> = list.iter().map(|i| i.len().unwrap_or(0)).collect();
+            if list.iter().all(|i| is_number(&i)) || lengths.len() == 1 {
+                return py.import("numpy")?.call_method1("asarray", (list,));
+            }
+        }
+        for i in 0..list.len() {
+            list.set_item(i, arrays(py, list.get_item(i)?)?)?;
+        }
+    }
+    Ok(object)
+}
+
+/// Runs a job with the GIL released; progress reports take it back.
+pub fn run<'py, O, R>(
+    py: Python<'py>,
+    options: &O,
+    network: Option<Arc<crate::network::Network>>,
+    progress: Option<Bound<'py, PyAny>>,
+    job: impl FnOnce(&O, Option<Arc<crate::network::Network>>, &dyn Progress) -> crate::Result<R> + Send,
+) -> PyResult<Bound<'py, PyAny>>
+where
+    O: Sync,
+    R: serde::Serialize + Send,
+{
+    let reporter = PyProgress::new(progress);
+    let result = py.detach(|| job(options, network, &reporter)).py_err(py);
+    let done = reporter.finish(result)?;
+    report(py, &done)
+}
+
+/// Every job with its parameters (name, kind, default, unit, choices,
+/// help in English and Italian), as the CLI and the QGIS plugin read them.
+#[pyfunction]
+pub fn job_specs(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    pythonize::pythonize(py, &crate::jobs::job_specs()).map_err(|e| parameter("job_specs", e.to_string()))
+}

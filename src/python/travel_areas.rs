@@ -1,0 +1,23 @@
+//! Wrapper of the travel-areas job ([`crate::jobs::travel_areas`]).
+
+use super::options::{options, run};
+use crate::jobs::{run_travel_areas, TravelAreasOptions};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+/// Travel areas of the services on a network, per time band; writes the
+/// layers `services` and `travel_areas` when `output` is given. Options: see
+/// `job_specs()` ("travel_areas").
+#[pyfunction]
+#[pyo3(signature = (services, network, *, progress=None, **options))]
+pub fn travel_areas<'py>(
+    py: Python<'py>,
+    services: Bound<'py, PyAny>,
+    network: Bound<'py, PyAny>,
+    progress: Option<Bound<'py, PyAny>>,
+    options: Option<Bound<'py, PyDict>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let named = [("services", Some(&services)), ("network", Some(&network))];
+    let (options, network) = self::options::<TravelAreasOptions>(py, &named, options.as_ref())?;
+    run(py, &options, network, progress, run_travel_areas)
+}
