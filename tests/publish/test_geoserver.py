@@ -128,3 +128,20 @@ def test_publish_command_line(mock, results, tmp_path):
                            text=True, env=dict(env, GEOSERVER_PASSWORD="nope-secret"), timeout=120)
     assert wrong.returncode == 2 and "nope-secret" not in wrong.stderr + wrong.stdout
     assert "refused the credentials" in wrong.stderr
+
+
+def test_a_nearest_result_publishes_its_coverage_layer_with_its_title(mock, tmp_path):
+    """Titles come from the schema the core wrote, with the job's own threshold."""
+    import json
+
+    data = Path(cm.DEMO_DATA)
+    results = tmp_path / "nearest.gpkg"
+    cm.coverage(data / "services.csv", data / "town_centres.csv", "population", id_field="istat_code",
+                display_polygons=data / "municipalities.geojson", display_polygons_key="istat_code",
+                count_within_minutes=20, output=results)
+    dry = publish(results, mock.url, "cmv", user="admin", password="geoserver", log=lambda _: None, dry_run=True)
+    assert any(c.method == "POST" and c.path.endswith("/featuretypes") for c in dry) and mock.state == {}
+    publish(results, mock.url, "cmv", user="admin", password="geoserver", log=lambda _: None)
+    feature_type = json.loads(mock.state["/workspaces/cmv/datastores/capacitymetro/featuretypes/coverage"][1])
+    assert feature_type["featureType"]["title"] == "Tempo al servizio più vicino / Time to the nearest service"
+    assert "within 20 minutes" in feature_type["featureType"]["abstract"]

@@ -39,7 +39,7 @@ def small_counts_results(folder: Path) -> Path:
                           ["C", "Borgo C", 500, 12.60, 45.65]])
     results = cm.run_demo(folder)["output"]
     cm.coverage(DATA / "services.csv", demand, "pop", id_field="code", name_field="name", output=folder / "small.gpkg",
-                output_layer="coverage")
+                aggregate_by="code")
     return Path(results), folder / "small.gpkg"
 
 
@@ -50,6 +50,50 @@ def test_small_counts_are_suppressed(tmp_path):
         population = dict(db.execute("select id, population from coverage"))
     assert population == {"A": None, "B": None, "C": 500.0}
     assert report["suppressed"]["coverage"] >= 2
+
+
+def test_unit_level_coverage_is_never_public(tmp_path):
+    """Units finer than the zones (two units in zone Z): the unit layer is left
+    out whatever its counts; the zone table is published."""
+    demand = tmp_path / "units.csv"
+    with demand.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["code", "zone", "pop", "lon", "lat"])
+        writer.writerows([["A", "Z", 300, 12.30, 45.55], ["B", "Z", 400, 12.31, 45.56], ["C", "Y", 500, 12.60, 45.65]])
+    results = tmp_path / "units.gpkg"
+    cm.coverage(DATA / "services.csv", demand, "pop", id_field="code", aggregate_by="zone", output=results)
+    report = public_copy(results, tmp_path / "public.gpkg")
+    assert report["left_out"] == ["coverage"]
+    with sqlite3.connect(tmp_path / "public.gpkg") as db:
+        assert db.execute("select count(*) from coverage").fetchone()[0] == 0
+        zones = db.execute("select zone, sum(population) from coverage_by_zone group by zone").fetchall()
+    assert sorted(zones) == [("Y", 500.0 * 11), ("Z", 700.0 * 11)]  # 11 categories
+
+
+def test_one_small_zone_cannot_be_recovered_from_totals(tmp_path):
+    """A zone table with one small cell per category: the published column,
+    subtracted from the category total, must not give that cell back."""
+    demand = tmp_path / "zones.csv"
+    people = {"A": 4, "B": 300, "C": 700, "D": 900}
+    with demand.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["code", "zone", "pop", "lon", "lat"])
+        for n, (code, pop) in enumerate(people.items()):
+            writer.writerow([code, code, pop, 12.2 + 0.01 * n, 45.5])
+            writer.writerow([code + "2", code, 0, 12.2 + 0.01 * n, 45.51])  # a second, empty unit: zones are coarser
+    results = tmp_path / "zones.gpkg"
+    cm.coverage(DATA / "services.csv", demand, "pop", id_field="code", aggregate_by="zone", output=results,
+                categories=["legal", "housing"])
+    public_copy(results, tmp_path / "public.gpkg")
+    total = sum(people.values())
+    with sqlite3.connect(tmp_path / "public.gpkg") as db:
+        for category in ("legal", "housing"):
+            column = dict(db.execute("select zone, population from coverage_by_zone where category = ?", (category,)))
+            assert column["A"] is None  # the small cell
+            hidden = [zone for zone, value in column.items() if value is None]
+            assert len(hidden) >= 2, column
+            remainder = total - sum(v for v in column.values() if v is not None)
+            assert remainder != people["A"]  # the total no longer gives the small cell back
 
 
 def test_a_geopackage_without_the_expected_layers_is_refused(tmp_path):

@@ -25,24 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
 
-from .privacy import PublishError, public_copy
+from .privacy import PublishError, bilingual, public_copy
 
 SLD = "application/vnd.ogc.sld+xml"
-TEXTS = {
-    "services": ("Servizi per i migranti / Services for migrants",
-                 "Sportelli e infopoint per cittadini stranieri: categorie, lingue, orari, contatti. "
-                 "Desks and infopoints for foreign residents: categories, languages, opening hours, contacts."),
-    "municipalities": ("Tempo al servizio più vicino / Time to the nearest service",
-                       "Per comune e categoria, minuti al servizio più vicino e servizi entro 30 minuti. "
-                       "Per municipality and category, minutes to the nearest service and services within 30 minutes."),
-    "accessibility": ("Accessibilità e carenze / Accessibility and gaps",
-                      "Indice di accessibilità e carenze di servizio per comune. "
-                      "Accessibility index and service gaps per municipality."),
-    "suggested_sites": ("Nuove sedi suggerite / Suggested new sites",
-                        "Sedi che coprirebbero più residenti. Sites that would cover the most residents."),
-    "travel_areas": ("Aree di percorrenza / Travel areas",
-                     "Aree da cui si raggiunge un servizio entro il tempo. Areas from which a service is reached in time."),
-}
 KEYWORDS = ["migranti", "migrants", "servizi", "services", "accessibilità", "accessibility", "Venezia", "Venice"]
 
 
@@ -142,7 +127,9 @@ def publish(results: str | Path, url: str, workspace: str, *, store: str = "capa
     folder = Path(work_dir or Path(results).parent)
     gpkg = folder / f".{Path(results).stem}_public.gpkg"
     report = public_copy(results, gpkg, threshold)
-    layers = [name for name in TEXTS if name in report["layers"]]
+    slds = _default_slds(gpkg)
+    # map layers: the public ones with a style; titles and abstracts from the core's schema
+    layers = [name for name in report["layers"] if name in slds]
     digest = hashlib.sha256(gpkg.read_bytes()).hexdigest()
     base = f"/workspaces/{workspace}"
 
@@ -155,7 +142,7 @@ def publish(results: str | Path, url: str, workspace: str, *, store: str = "capa
                        {"configure": "none", "update": "overwrite", "filename": f"{store}.gpkg"})
         server.send_json("PUT", f"{base}/datastores/{store}", {"dataStore": {"name": store, "description": marker}})
     for name in layers:
-        title, abstract = TEXTS[name]
+        title, abstract = bilingual(report["schema"][name], "title"), bilingual(report["schema"][name], "abstract")
         wanted = {"name": name, "nativeName": name, "title": title, "abstract": abstract,
                   "keywords": {"string": KEYWORDS}}
         path = f"{base}/datastores/{store}/featuretypes"
@@ -164,7 +151,6 @@ def publish(results: str | Path, url: str, workspace: str, *, store: str = "capa
             server.send_json("POST", path, {"featureType": wanted})
         elif any(current.get("featureType", {}).get(k) != v for k, v in wanted.items()):
             server.send_json("PUT", f"{path}/{name}", {"featureType": wanted})
-    slds = _default_slds(gpkg)
     for name in layers:
         style = f"capacitymetro_{name}"
         sld = slds[name].encode()

@@ -1,12 +1,17 @@
-"""What the public sees.
+"""What the public sees, decided by the output schema the core stores in each
+results GeoPackage (``capacitymetro_layers``, ``capacitymetro_fields``),
+never by layer or field names.
 
-- Services: the catalogue's own fields are public contact data of service
-  desks (no person is named), so the layer is published as it is.
-- Population and gaps: only aggregated, by zone (municipality). A population
-  layer with more rows than the zones of its gap table is made of finer units
-  and is left out; the zone table still is published.
-- Small counts: every population or gap count below the threshold (default
-  10, the ISTAT practice for small cells) is suppressed (NULL), never shown.
+- Layers whose rows are finer than the zones (granularity ``unit``) are
+  never public: their rows are removed and the layer is listed as left out.
+- Every field whose role is ``count_of_people`` passes one rule: a value
+  above zero and below the threshold (default 10, the ISTAT practice for
+  small cells) is suppressed (NULL). Then secondary suppression: within a
+  column of one group (the rows sharing a category) and within a row, a
+  single suppressed cell would be recovered from the totals, so the
+  smallest other cell there is suppressed too, until no group or row has
+  exactly one.
+- Service desks (granularity ``service``) are public contact data.
 """
 
 from __future__ import annotations
@@ -16,19 +21,40 @@ import sqlite3
 import tempfile
 from pathlib import Path
 
+from .._core import CapacityMetroError
 
-class PublishError(Exception):
+SCHEMA_TABLES = ("capacitymetro_layers", "capacitymetro_fields")
+KEPT_TABLES = ("layer_styles", *SCHEMA_TABLES)
+
+
+class PublishError(CapacityMetroError):
     """Publishing cannot go on; the message says why (never a secret)."""
 
 
-RESULT_LAYERS = ("municipalities", "coverage", "accessibility", "gaps_by_zone", "summary", "suggested_sites",
-                 "travel_areas")
-COUNT_SUFFIXES = ("population", "_unserved", "_low_access", "_gap_score")
-COUNT_NAMES = {"population", "population_total", "unserved", "low_access", "gap_score"}
+def read_schema(gpkg: str | Path) -> dict:
+    """Layer name -> its schema: granularity, titles, abstracts and
+    ``fields`` (name -> kind, role, unit, titles), as the core wrote it."""
+    try:
+        with sqlite3.connect(f"file:{gpkg}?mode=ro", uri=True) as db:
+            tables = {r[0] for r in db.execute("select name from sqlite_master where type = 'table'")}
+            if not set(SCHEMA_TABLES) <= tables:
+                raise PublishError(f"{gpkg}: not a CapaCityMetro results GeoPackage (no {SCHEMA_TABLES[0]} table); "
+                                   "write it with capacitymetro")
+            db.row_factory = sqlite3.Row
+            layers = {r["layer_name"]: {**dict(r), "fields": {}} for r in db.execute(
+                f"select * from {SCHEMA_TABLES[0]}")}
+            for r in db.execute(f"select * from {SCHEMA_TABLES[1]}"):
+                if r["layer_name"] in layers:
+                    layers[r["layer_name"]]["fields"][r["field_name"]] = dict(r)
+            return layers
+    except sqlite3.DatabaseError as error:
+        raise PublishError(f"{gpkg}: not a GeoPackage ({error})") from None
 
 
-def _is_count(column: str) -> bool:
-    return column in COUNT_NAMES or column.endswith(COUNT_SUFFIXES) or column.startswith("population_within_")
+def bilingual(schema: dict, key: str) -> str:
+    """``"Italian / English"`` of a schema entry's ``{key}_it`` and ``{key}_en``."""
+    it, en = schema[f"{key}_it"], schema[f"{key}_en"]
+    return it if it == en or not en else f"{it} / {en}"
 
 
 def _declare_spatial_functions(db: sqlite3.Connection) -> None:
@@ -40,49 +66,80 @@ def _declare_spatial_functions(db: sqlite3.Connection) -> None:
         db.create_function(name, 1, refuse)
 
 
+def suppress(cells: dict, groups: dict, threshold: float) -> set:
+    """The cells to suppress: ``cells`` maps ``(row, column)`` to a count (or
+    None), ``groups`` maps each row to its group. Primary cells are above
+    zero and below ``threshold``; secondary ones keep every column of a
+    group and every row from holding exactly one suppressed cell."""
+    hidden = {key for key, value in cells.items() if value is not None and 0 < value < threshold}
+    lines: dict = {}
+    for row, column in cells:
+        lines.setdefault(("column", groups[row], column), []).append((row, column))
+        lines.setdefault(("row", row), []).append((row, column))
+    changed = True
+    while changed:
+        changed = False
+        for members in lines.values():
+            if sum(key in hidden for key in members) != 1:
+                continue
+            others = [key for key in members if key not in hidden and cells[key] is not None]
+            if others:
+                # the smallest other cell, preferring one above zero (a zero reveals nothing)
+                hidden.add(min(others, key=lambda key: (cells[key] == 0, cells[key])))
+                changed = True
+    return hidden
+
+
 def public_copy(results: str | Path, target: str | Path, threshold: float = 10) -> dict:
     """Writes the public version of ``results`` to ``target`` (through a
-    temporary file). Returns the layers kept, those left out and the number
-    of counts suppressed per layer."""
+    temporary file). Returns the layers kept, those left out, the number of
+    counts suppressed per layer and the schema of the layers kept."""
     results, target = Path(results), Path(target)
     if not results.exists():
         raise PublishError(f"{results}: no such file")
-    try:
-        with sqlite3.connect(f"file:{results}?mode=ro", uri=True) as db:
-            contents = dict(db.execute("select table_name, data_type from gpkg_contents"))
-    except sqlite3.DatabaseError as error:
-        raise PublishError(f"{results}: not a GeoPackage ({error})") from None
-    if "services" not in contents or not any(layer in contents for layer in RESULT_LAYERS):
-        raise PublishError(f"{results}: not a CapaCityMetro results GeoPackage (layers: {', '.join(contents)}); "
-                           f"expected services and one of {', '.join(RESULT_LAYERS)}")
+    schema = read_schema(results)
     target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=target.parent, suffix=".gpkg", delete=False) as handle:
+    with tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.stem}.", suffix=".gpkg",
+                                     delete=False) as handle:
         temporary = Path(handle.name)
     try:
         shutil.copyfile(results, temporary)
-        report = {"layers": [], "left_out": [], "suppressed": {}}
+        report: dict = {"layers": [], "left_out": [], "suppressed": {}, "schema": {}}
         with sqlite3.connect(temporary) as db:
             _declare_spatial_functions(db)
-            zones = db.execute("select count(distinct zone) from gaps_by_zone").fetchone()[0] \
-                if "gaps_by_zone" in contents else None
-            for layer, kind in contents.items():
-                if layer == "layer_styles":
+            contents = [r[0] for r in db.execute("select table_name from gpkg_contents")]
+            for layer in contents:
+                if layer in KEPT_TABLES:
                     continue
-                rows = db.execute(f'select count(*) from "{layer}"').fetchone()[0]
-                if layer == "accessibility" and zones is not None and rows > zones:
-                    db.execute(f'delete from "{layer}"')  # finer than the zones: not public
+                layer_schema = schema.get(layer)
+                if layer_schema is None or layer_schema["granularity"] == "unit":
+                    db.execute(f'delete from "{layer}"')  # finer than the zones, or undescribed: not public
                     report["left_out"].append(layer)
                     continue
-                suppressed = 0
-                for column in [c[1] for c in db.execute(f'pragma table_info("{layer}")')]:
-                    if _is_count(column):
-                        suppressed += db.execute(
-                            f'update "{layer}" set "{column}" = NULL where "{column}" > 0 and "{column}" < ?',
-                            (threshold,)).rowcount
-                report["suppressed"][layer] = suppressed
+                report["suppressed"][layer] = _suppress_layer(db, layer, layer_schema, threshold)
                 report["layers"].append(layer)
+                report["schema"][layer] = layer_schema
         temporary.chmod(0o644)  # served to the public: readable by the map server
         temporary.replace(target)
         return report
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def _suppress_layer(db: sqlite3.Connection, layer: str, layer_schema: dict, threshold: float) -> int:
+    fields = layer_schema["fields"]
+    counts = [name for name, f in fields.items() if f["role"] == "count_of_people"]
+    if not counts:
+        return 0
+    group = next((name for name, f in fields.items() if f["role"] == "category"), None)
+    group_sql = f'"{group}"' if group else "NULL"
+    columns = ", ".join(f'"{c}"' for c in counts)
+    cells, groups = {}, {}
+    for rowid, group_value, *values in db.execute(f'select rowid, {group_sql}, {columns} from "{layer}"'):
+        groups[rowid] = group_value
+        for column, value in zip(counts, values):
+            cells[(rowid, column)] = value
+    hidden = suppress(cells, groups, threshold)
+    for rowid, column in hidden:
+        db.execute(f'update "{layer}" set "{column}" = NULL where rowid = ?', (rowid,))
+    return len(hidden)

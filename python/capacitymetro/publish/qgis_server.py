@@ -4,27 +4,13 @@ GetFeatureInfo field aliases."""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from ..maps import qgis_available, run_pyqgis
-from .privacy import PublishError, public_copy
+from .privacy import PublishError, bilingual, public_copy
 
 CRS_LIST = ["EPSG:3857", "EPSG:4326", "EPSG:32633", "EPSG:3003"]
-TITLES = {
-    "services": "Servizi per i migranti / Services for migrants",
-    "municipalities": "Tempo al servizio più vicino / Time to the nearest service",
-    "coverage": "Tempo al servizio più vicino / Time to the nearest service",
-    "accessibility": "Accessibilità e carenze / Accessibility and gaps",
-    "suggested_sites": "Nuove sedi suggerite / Suggested new sites",
-    "travel_areas": "Aree di percorrenza / Travel areas",
-}
-ALIASES = {
-    "name": "Nome / Name", "operator": "Gestore / Operator", "categories": "Categorie / Categories",
-    "languages": "Lingue / Languages", "opening_hours": "Orari / Opening hours", "address": "Indirizzo / Address",
-    "phone": "Telefono / Phone", "email": "E-mail", "website": "Sito / Website",
-    "appointment_required": "Su appuntamento / By appointment", "population": "Residenti / Residents",
-}
-
 SCRIPT = r'''
 import json, os, sys
 from qgis.core import QgsApplication, QgsProject, QgsVectorLayer, QgsCoordinateReferenceSystem
@@ -34,12 +20,13 @@ app.initQgis()
 project = QgsProject.instance()
 project.setTitle(job["title"])
 for name in job["layers"]:
-    layer = QgsVectorLayer(f"{job['gpkg']}|layername={name}", job["titles"].get(name, name), "ogr")
+    layer = QgsVectorLayer(f"{job['gpkg']}|layername={name}", job["titles"][name], "ogr")
     if not layer.isValid():
         raise SystemExit(f"no layer {name}")
     layer.setShortName(name)
-    layer.setTitle(job["titles"].get(name, name))
-    for field, alias in job["aliases"].items():
+    layer.setTitle(job["titles"][name])
+    layer.setAbstract(job["abstracts"][name])
+    for field, alias in job["aliases"][name].items():
         index = layer.fields().indexOf(field)
         if index >= 0:
             layer.setFieldAlias(index, alias)
@@ -71,9 +58,16 @@ def write_project(results: str | Path, project: str | Path, threshold: float = 1
     project = Path(project).resolve()
     public = project.with_name(project.stem + "_public.gpkg")
     report = public_copy(results, public, threshold)
-    layers = [name for name in ("accessibility", "municipalities", "coverage", "travel_areas", "suggested_sites",
-                                "services") if name in report["layers"]]
-    job = {"gpkg": str(public), "project": str(project), "layers": layers, "titles": TITLES, "aliases": ALIASES,
+    schema = report["schema"]
+    # map layers (with a geometry column), drawn in the order areas, points last
+    with sqlite3.connect(f"file:{public}?mode=ro", uri=True) as db:
+        spatial = {r[0] for r in db.execute("select table_name from gpkg_geometry_columns")}
+    order = {"zone": 0, "unit": 0, "total": 1, "place": 2, "service": 3}
+    layers = sorted((n for n in report["layers"] if n in spatial), key=lambda n: order[schema[n]["granularity"]])
+    job = {"gpkg": str(public), "project": str(project), "layers": layers,
+           "titles": {n: bilingual(schema[n], "title") for n in layers},
+           "abstracts": {n: bilingual(schema[n], "abstract") for n in layers},
+           "aliases": {n: {f: bilingual(d, "title") for f, d in schema[n]["fields"].items()} for n in layers},
            "crs": CRS_LIST, "title": title, "organization": organization, "mail": mail,
            "abstract": "Servizi per i cittadini stranieri della Città metropolitana di Venezia e loro accessibilità. "
                        "Services for foreign residents of the Metropolitan City of Venice and how easily they are "
