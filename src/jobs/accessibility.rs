@@ -65,16 +65,16 @@ job_options! {
         #[param(kind(Kind::Number), unit("min"), positive(0.0), max(1440.0), it("Bacino di 2SFCA, 3SFCA e gravitazionale (E2SFCA usa i suoi gradini)"))]
         pub catchment_minutes: f64 = 30.0,
         /// E2SFCA steps as [upper minutes, weight] pairs, ascending (Luo and Qi 2009: 10 min 1.00, 20 min 0.68, 30 min 0.22).
-        #[param(kind(Kind::Pairs), it("Gradini di E2SFCA come coppie [minuti massimi, peso], crescenti"))]
+        #[param(advanced(true), kind(Kind::Pairs), it("Gradini di E2SFCA come coppie [minuti massimi, peso], crescenti"))]
         pub e2sfca_steps: Vec<(f64, f64)> = vec![(10.0, 1.0), (20.0, 0.68), (30.0, 0.22)],
         /// Decay of 2SFCA, 3SFCA and gravity: weight falls with time as 1 - t/T (linear), exp(-t/T), exp(-t^2/2T^2) (gaussian) or max(t, T)^exponent (power), T being decay_minutes.
         #[param(kind(Kind::Choice), choices(DecayName::NAMES), it("Decadimento per 2SFCA, 3SFCA e gravitazionale: lineare, esponenziale, gaussiano o potenza"))]
         pub decay: DecayName = DecayName::Default,
         /// The decay's time T: where linear reaches zero, the exponential scale, the Gaussian sigma, the power's smallest time.
-        #[param(kind(Kind::Number), unit("min"), min(0.0), it("Il tempo T del decadimento"))]
+        #[param(advanced(true), kind(Kind::Number), unit("min"), min(0.0), it("Il tempo T del decadimento"))]
         pub decay_minutes: f64 = 10.0,
         /// Exponent of the power decay.
-        #[param(kind(Kind::Number), max(0.0), it("Esponente del decadimento a potenza"))]
+        #[param(advanced(true), kind(Kind::Number), max(0.0), it("Esponente del decadimento a potenza"))]
         pub decay_exponent: f64 = -1.0,
     }
 }
@@ -90,7 +90,7 @@ job_options! {
         #[param(kind(Kind::Number), unit("min"), positive(0.0), max(1440.0), it("Un'unità non è servita se nessun servizio della categoria è entro questo tempo"))]
         pub served_within_minutes: f64 = 30.0,
         /// Low access: index below this value. Default: the lowest fifth of the population by index.
-        #[param(kind(Kind::Number), min(0.0), it("Accesso basso: indice sotto questo valore (predefinito: il quinto più basso della popolazione)"))]
+        #[param(advanced(true), kind(Kind::Number), min(0.0), it("Accesso basso: indice sotto questo valore (predefinito: il quinto più basso della popolazione)"))]
         pub low_access_below: Option<f64> = None,
     }
 }

@@ -35,7 +35,7 @@ job_options! {
         #[param(kind(Kind::Numbers), unit("min"), positive(0.0), max(1440.0), it("Tempi a cui la tabella riassuntiva conta la popolazione raggiunta"))]
         pub summary_minutes: Vec<f64> = vec![15.0, 30.0, 60.0],
         /// Name of the demand-unit layer in the output.
-        #[param(kind(Kind::Text), it("Nome del layer delle unità di domanda nel risultato"))]
+        #[param(advanced(true), kind(Kind::Text), it("Nome del layer delle unità di domanda nel risultato"))]
         pub output_layer: String = "coverage".to_string(),
     }
 }

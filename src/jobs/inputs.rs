@@ -14,7 +14,7 @@ job_options! {
         #[param(kind(Kind::Layer), required(true), geometry("point"), it("Catalogo dei servizi (punti)"))]
         pub services: Option<PathBuf> = None,
         /// Layer of the services file, when it has several.
-        #[param(kind(Kind::Text), it("Layer del file dei servizi, se ne ha più d'uno"))]
+        #[param(advanced(true), kind(Kind::Text), it("Layer del file dei servizi, se ne ha più d'uno"))]
         pub services_layer: Option<String> = None,
         /// Travel mode.
         #[param(kind(Kind::Choice), choices(Mode::NAMES), it("Modo di spostamento"))]
@@ -23,10 +23,10 @@ job_options! {
         #[param(kind(Kind::File), it("Rete stradale (.cmnet, .pbf OSM o layer di linee); linee rette se vuoto"))]
         pub network: Option<PathBuf> = None,
         /// On a network: a place farther than this from the nearest road is unreachable.
-        #[param(kind(Kind::Number), unit("m"), positive(0.0), it("Su una rete: un luogo più lontano di così dalla strada più vicina è irraggiungibile"))]
+        #[param(advanced(true), kind(Kind::Number), unit("m"), positive(0.0), it("Su una rete: un luogo più lontano di così dalla strada più vicina è irraggiungibile"))]
         pub max_snap_m: f64 = 500.0,
         /// EPSG code of the metric working CRS. Default: the network's, else the UTM zone of the services.
-        #[param(kind(Kind::Integer), min(1.0), max(999999.0), it("Codice EPSG del sistema di riferimento metrico di lavoro (predefinito: quello della rete, altrimenti il fuso UTM dei servizi)"))]
+        #[param(advanced(true), kind(Kind::Integer), min(1.0), max(999999.0), it("Codice EPSG del sistema di riferimento metrico di lavoro (predefinito: quello della rete, altrimenti il fuso UTM dei servizi)"))]
         pub working_epsg: Option<u32> = None,
     }
 }
@@ -39,10 +39,10 @@ job_options! {
         #[param(kind(Kind::Layer), required(true), geometry("point_or_polygon"), it("Unità di domanda (punti o poligoni)"))]
         pub demand: Option<PathBuf> = None,
         /// Layer of the demand file, when it has several.
-        #[param(kind(Kind::Text), it("Layer del file della domanda, se ne ha più d'uno"))]
+        #[param(advanced(true), kind(Kind::Text), it("Layer del file della domanda, se ne ha più d'uno"))]
         pub demand_layer: Option<String> = None,
         /// Field of the demand layer with the number of residents.
-        #[param(kind(Kind::Field), parent("demand"), it("Campo della popolazione (residenti)"))]
+        #[param(kind(Kind::Field), parent("demand"), it("Campo popolazione: il numero di residenti"))]
         pub population_field: String = "population".to_string(),
         /// Field of the demand layer with a stable identifier. Default: the feature id.
         #[param(kind(Kind::Field), parent("demand"), it("Campo identificativo (predefinito: id dell'elemento)"))]
@@ -57,7 +57,7 @@ job_options! {
         #[param(kind(Kind::Layer), geometry("polygon"), it("Poligoni con cui disegnare le unità di domanda (es. confini comunali)"))]
         pub display_polygons: Option<PathBuf> = None,
         /// Layer of the display polygons file, when it has several.
-        #[param(kind(Kind::Text), it("Layer del file dei poligoni, se ne ha più d'uno"))]
+        #[param(advanced(true), kind(Kind::Text), it("Layer del file dei poligoni, se ne ha più d'uno"))]
         pub display_polygons_layer: Option<String> = None,
         /// Field of the display polygons matching the demand identifier.
         #[param(kind(Kind::Field), parent("display_polygons"), it("Campo dei poligoni che corrisponde all'identificativo della domanda"))]
@@ -73,7 +73,7 @@ job_options! {
         #[param(kind(Kind::Output), it("GeoPackage da scrivere"))]
         pub output: Option<PathBuf> = None,
         /// Add the layers to an existing output GeoPackage instead of replacing the file.
-        #[param(kind(Kind::Bool), it("Aggiungi i layer a un GeoPackage esistente invece di sostituirlo"))]
+        #[param(advanced(true), kind(Kind::Bool), it("Aggiungi i layer a un GeoPackage esistente invece di sostituirlo"))]
         pub append: bool = false,
     }
 }

@@ -60,6 +60,8 @@ pub struct Parameter {
     pub min: Option<f64>,
     /// Numbers must be greater than `min`, not equal to it.
     pub exclusive_min: bool,
+    /// Rarely changed: forms show it among the advanced parameters.
+    pub advanced: bool,
     pub max: Option<f64>,
     pub help_en: String,
     pub help_it: &'static str,
@@ -80,6 +82,7 @@ impl Parameter {
             geometry: None,
             min: None,
             exclusive_min: false,
+            advanced: false,
             max: None,
             help_en: help_en.split_whitespace().collect::<Vec<_>>().join(" "),
             help_it: "",
@@ -121,6 +124,10 @@ impl Parameter {
     }
     pub fn max(mut self, max: f64) -> Self {
         self.max = Some(max);
+        self
+    }
+    pub fn advanced(mut self, advanced: bool) -> Self {
+        self.advanced = advanced;
         self
     }
     pub fn it(mut self, help: &'static str) -> Self {

@@ -31,13 +31,13 @@ job_options! {
         #[param(kind(Kind::Number), unit("m"), positive(0.0), it("Cella della griglia dei tempi (predefinito: 50 m a piedi, 75 m in bici, 100 m in auto)"))]
         pub cell_m: Option<f64> = None,
         /// Farthest walk between a grid cell and the network. Default: two cells.
-        #[param(kind(Kind::Number), unit("m"), min(0.0), it("Massima distanza a piedi tra una cella e la rete (predefinito: due celle)"))]
+        #[param(advanced(true), kind(Kind::Number), unit("m"), min(0.0), it("Massima distanza a piedi tra una cella e la rete (predefinito: due celle)"))]
         pub off_network_m: Option<f64> = None,
         /// One area per category and band instead of one per service.
         #[param(kind(Kind::Bool), it("Un'area per categoria e fascia invece che per servizio"))]
         pub dissolve: bool = false,
         /// Also return each service's time surface (Python only).
-        #[param(kind(Kind::Bool), it("Restituisci anche la superficie dei tempi di ogni servizio (solo Python)"))]
+        #[param(advanced(true), kind(Kind::Bool), it("Restituisci anche la superficie dei tempi di ogni servizio (solo Python)"))]
         pub keep_surfaces: bool = false,
     }
 }

@@ -9,15 +9,15 @@ use pyo3::types::PyDict;
 /// layers `services` and `travel_areas` when `output` is given. Options: see
 /// `job_specs()` ("travel_areas").
 #[pyfunction]
-#[pyo3(signature = (services, network, *, progress=None, **options))]
+#[pyo3(signature = (services, network=None, *, progress=None, **options))]
 pub fn travel_areas<'py>(
     py: Python<'py>,
     services: Bound<'py, PyAny>,
-    network: Bound<'py, PyAny>,
+    network: Option<Bound<'py, PyAny>>,
     progress: Option<Bound<'py, PyAny>>,
     options: Option<Bound<'py, PyDict>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let named = [("services", Some(&services)), ("network", Some(&network))];
+    let named = [("services", Some(&services)), ("network", network.as_ref())];
     let (options, network) = self::options::<TravelAreasOptions>(py, &named, options.as_ref())?;
     run(py, &options, network, progress, run_travel_areas)
 }

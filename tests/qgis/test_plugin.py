@@ -51,9 +51,9 @@ def test_nearest_service_equals_the_python_api_in_any_crs(qgis, demo_gpkg, tmp_p
     services, centres = demo_gpkg[epsg]
     out = tmp_path / "nearest.gpkg"
     qgis("nearestservice", SERVICES=services, DEMAND=centres, POPULATION_FIELD="population", ID_FIELD="istat_code",
-         NAME_FIELD="name", MODE=2, MINUTES=30, OUTPUT=out)
+         NAME_FIELD="name", MODE=2, COUNT_WITHIN_MINUTES=30, OUTPUT=out)
     expected = cm.coverage(DATA / "services.csv", DATA / "town_centres.csv", "population", id_field="istat_code",
-                           mode="car", minutes=30)
+                           mode="car", count_within_minutes=30)
     for category in ("legal", "health", "asylum"):
         got = coverage_columns(out, "coverage", category)
         order = np.argsort(expected["demand"]["id"])
@@ -87,10 +87,10 @@ def helsinki_desks(tmp_path_factory):
 
 def test_travel_areas_equal_the_python_api(qgis, helsinki_network, helsinki_desks, tmp_path):
     out = tmp_path / "areas.gpkg"
-    qgis("travelareas", SERVICES=helsinki_desks, NETWORK=helsinki_network, MODE=0, BANDS="5,10", OUTPUT=out)
+    qgis("travelareas", SERVICES=helsinki_desks, NETWORK=helsinki_network, MODE=0, TIME_BANDS_MINUTES="5,10", OUTPUT=out)
     got = rows(out, "select service_id, band_min from travel_areas order by service_id, band_min")
     network = cm.Network.open(helsinki_network)[0]
-    expected = cm.travel_areas(helsinki_desks, network, mode="walk", minutes=[5, 10], output=tmp_path / "py.gpkg")
+    expected = cm.travel_areas(helsinki_desks, network, mode="walk", time_bands_minutes=[5, 10], output=tmp_path / "py.gpkg")
     assert got == sorted((a["service"], a["minutes"]) for a in expected["areas"])
     # the same polygons: compare the stored geometries byte for byte
     assert rows(out, "select geom from travel_areas order by service_id, band_min") == \
@@ -129,16 +129,16 @@ def test_suggest_sites_equals_the_python_api(qgis, demo_gpkg, tmp_path):
     out = tmp_path / "s.gpkg"
     asylum = [c["id"] for c in cm.vocabulary()].index("asylum")
     qgis("suggestsites", SERVICES=services, DEMAND=centres, POPULATION_FIELD="population", NAME_FIELD="name",
-         CATEGORIES=asylum, SITES=3, MODE=2, OUTPUT=out)
+         CATEGORY=asylum, NEW_SITES=3, MODE=2, OUTPUT=out)
     expected = cm.suggest_sites(DATA / "services.csv", DATA / "town_centres.csv", "population", "asylum",
-                                name_field="name", mode="car", sites=3)
+                                name_field="name", mode="car", new_sites=3)
     assert [r[0] for r in rows(out, "select candidate from suggested_sites order by rank")] == expected["sites"]
 
 
 def test_a_core_error_becomes_a_processing_error(qgis, demo_gpkg, tmp_path):
     services, centres = demo_gpkg[4326]
     result = qgis_process(qgis.env, "run", "capacitymetro:suggestsites", "--", f"SERVICES={services}",
-                          f"DEMAND={centres}", "POPULATION_FIELD=population", "SITES=45", f"OUTPUT={tmp_path / 'x.gpkg'}",
+                          f"DEMAND={centres}", "POPULATION_FIELD=population", "CATEGORY=0", "NEW_SITES=45", f"OUTPUT={tmp_path / 'x.gpkg'}",
                           check=False)
     assert result.returncode != 0
     assert "45 sites asked for, but only 44 candidates" in result.stdout + result.stderr
@@ -161,7 +161,7 @@ provider = CapaCityMetroProvider()  # kept: the registry does not own Python pro
 QgsApplication.processingRegistry().addProvider(provider)
 result = processing.run("capacitymetro:nearestservice", {{
     "SERVICES": {str(services)!r}, "DEMAND": {str(centres)!r}, "POPULATION_FIELD": "population",
-    "ID_FIELD": "istat_code", "MODE": 2, "MINUTES": 30, "OUTPUT": {str(out)!r}}})
+    "ID_FIELD": "istat_code", "MODE": 2, "COUNT_WITHIN_MINUTES": 30, "OUTPUT": {str(out)!r}}})
 print("OUTPUT", result["OUTPUT"])
 """
     env = qgis_env(tmp_path / "profile", plugins=None)
@@ -287,3 +287,53 @@ os._exit(0)
     assert lines["municipalities"].startswith("graduatedSymbol")
     assert lines["accessibility"].startswith("graduatedSymbol")
     assert lines["suggested_sites"].startswith("singleSymbol")
+
+
+def test_every_option_has_the_same_default_in_python_the_cli_and_the_plugin(tmp_path):
+    """The parameter table is the oracle: the Python API accepts every option
+    with its default, the CLI shows each as a flag with that default, and
+    qgis_process lists each algorithm's parameters with that default."""
+    import inspect
+    import json
+    import re
+
+    from capacitymetro import cli
+
+    algorithms = {"coverage": "nearestservice", "travel_areas": "travelareas", "accessibility": "accessibility",
+                  "siting": "suggestsites", "network_build": "buildnetwork"}
+    commands = {job: command for command, (job, _) in cli.COMMANDS.items()}
+    env = qgis_env(tmp_path / "profile")
+    qgis_process(env, "plugins", "enable", "capacitymetro")
+    parser = cli.build_parser()
+    subparsers = next(a for a in parser._actions if isinstance(a, __import__("argparse")._SubParsersAction)).choices
+    network_parsers = next(a for a in subparsers["network"]._actions
+                           if isinstance(a, __import__("argparse")._SubParsersAction)).choices
+    for spec in cm.job_specs():
+        job, parameters = spec["name"], spec["parameters"]
+        command = network_parsers["build"] if job == "network_build" else subparsers[commands[job]]
+        flags = {a.dest: a for a in command._actions}
+        described = json.loads(qgis_process(env, "help", f"capacitymetro:{algorithms[job]}", "--json").stdout)
+        qgis_parameters = described["parameters"]
+        for p in parameters:
+            assert p["name"] in flags, f"{job}: the CLI has no {p['name']}"
+            if p["default"] not in (None, [], False):
+                shown = flags[p["name"]].help
+                assert "default:" in shown, f"{job} --{p['name']}: no default in {shown!r}"
+            definition = qgis_parameters[p["name"].upper()]
+            if p["kind"] in ("number", "integer", "text", "field", "bool") and p["default"] is not None:
+                assert definition.get("default_value") == p["default"], (job, p["name"], definition)
+            if p["kind"] == "choice":
+                assert definition["raw_definition"]["options"] == p["choices"]
+                assert definition.get("default_value") == p["choices"].index(p["default"])
+            if p["kind"] in ("numbers", "pairs"):
+                given = [float(x) for x in re.split(r"[,:]", definition["default_value"])]
+                expected = [float(x) for v in p["default"] for x in (v if isinstance(v, list) else [v])]
+                assert given == expected, (job, p["name"])
+    # the Python API takes every option by name, with the table's defaults
+    function = {"coverage": cm.coverage, "travel_areas": cm.travel_areas, "accessibility": cm.accessibility,
+                "siting": cm.suggest_sites, "network_build": cm.build_network}
+    for spec in cm.job_specs():
+        assert "options" in inspect.signature(function[spec["name"]]).parameters
+        unknown = {"no_such_option": 1}
+        with pytest.raises(cm.InputError, match="unknown option"):
+            function[spec["name"]](**{p["name"]: "x.gpkg" for p in spec["parameters"] if p["required"]}, **unknown)

@@ -4,6 +4,10 @@
 <context>
     <name>CapaCityMetro</name>
     <message>
+        <source>numbers separated by commas (pairs as minutes:weight)</source>
+        <translation>numeri separati da virgole (coppie come minuti:peso)</translation>
+    </message>
+    <message>
         <source>Accessibility index</source>
         <translation>Indice di accessibilità</translation>
     </message>

@@ -1,5 +1,8 @@
 """What every CapaCityMetro algorithm shares: translation, instances, the
-core, exporting QGIS layers for it, progress and errors."""
+core, and the parameters, made from the core's parameter table
+(``core.job_specs()``) so that names, defaults, limits and help are the
+core's own; exporting QGIS layers for the core, progress, errors, and
+loading the layers the result lists."""
 
 from __future__ import annotations
 
@@ -8,12 +11,15 @@ from qgis.core import (
     QgsProcessingAlgorithm,
     QgsProcessingContext,
     QgsProcessingException,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
     QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterNumber,
+    QgsProcessingParameterString,
     QgsProcessingUtils,
     QgsSettings,
     QgsVectorFileWriter,
@@ -22,30 +28,53 @@ from qgis.PyQt.QtCore import QCoreApplication
 
 from ...core import load_core
 
-MODES = ("walk", "bike", "car")
+#: Layer geometry the table names -> QGIS layer types.
+GEOMETRIES = {
+    "point": [QgsProcessing.TypeVectorPoint],
+    "polygon": [QgsProcessing.TypeVectorPolygon],
+    "point_or_polygon": [QgsProcessing.TypeVectorPoint, QgsProcessing.TypeVectorPolygon],
+    "line": [QgsProcessing.TypeVectorLine],
+}
+PAIR_SEPARATOR = ":"
 
 
 def tr(text: str) -> str:
     return QCoreApplication.translate("CapaCityMetro", text)
 
 
+def language() -> str:
+    return (QgsSettings().value("locale/userLocale", "") or "en")[:2]
+
+
+def key(name: str) -> str:
+    """A parameter's key in QGIS: the table's name in capitals."""
+    return name.upper()
+
+
+def label(parameter: dict) -> str:
+    """The first sentence of the parameter's help, in Italian or English, with its unit."""
+    text = parameter["help_it"] if language() == "it" and parameter["help_it"] else parameter["help_en"]
+    first = text.split(". ")[0].rstrip(".")
+    return f"{first} ({parameter['unit']})" if parameter["unit"] else first
+
+
+def numbers_text(parameter: dict) -> str:
+    default = parameter["default"] or []
+    if parameter["kind"] == "pairs":
+        return ", ".join(f"{a:g}{PAIR_SEPARATOR}{b:g}" for a, b in default)
+    return ", ".join(f"{v:g}" for v in default)
+
+
 class CapaCityMetroAlgorithm(QgsProcessingAlgorithm):
-    """Subclasses set NAME, DISPLAY and HELP (English; translated by tr)."""
+    """Subclasses set NAME and DISPLAY; those that run a core job set JOB
+    (its parameters and help come from the core) and may override report()."""
 
     NAME = ""
     DISPLAY = ""
     HELP = ""
+    JOB = ""
 
-    # Parameter keys shared by several algorithms.
     SERVICES = "SERVICES"
-    DEMAND = "DEMAND"
-    POPULATION_FIELD = "POPULATION_FIELD"
-    ID_FIELD = "ID_FIELD"
-    NAME_FIELD = "NAME_FIELD"
-    CATEGORIES = "CATEGORIES"
-    MINUTES = "MINUTES"
-    MODE = "MODE"
-    NETWORK = "NETWORK"
     OUTPUT = "OUTPUT"
 
     def tr(self, text: str) -> str:
@@ -61,7 +90,14 @@ class CapaCityMetroAlgorithm(QgsProcessingAlgorithm):
         return self.tr(self.DISPLAY)
 
     def shortHelpString(self):  # noqa: N802
-        return self.tr(self.HELP)
+        if not self.JOB:
+            return self.tr(self.HELP)
+        spec = self.spec()
+        lines = [spec["help_it"] if language() == "it" else spec["help_en"], ""]
+        for p in spec["parameters"]:
+            help_text = p["help_it"] if language() == "it" and p["help_it"] else p["help_en"]
+            lines.append(f"<b>{key(p['name'])}</b>: {help_text}")
+        return "<br>".join(lines)
 
     # -- the core -------------------------------------------------------
     @staticmethod
@@ -70,6 +106,9 @@ class CapaCityMetroAlgorithm(QgsProcessingAlgorithm):
         if module is None:
             raise QgsProcessingException(message)
         return module
+
+    def spec(self) -> dict:
+        return next(s for s in self.core().job_specs() if s["name"] == self.JOB)
 
     def call(self, function, *args, **kwargs):
         """Runs a core function; its errors become Processing errors with the core's message."""
@@ -90,88 +129,128 @@ class CapaCityMetroAlgorithm(QgsProcessingAlgorithm):
             return not feedback.isCanceled()
         return report
 
-    # -- parameters -----------------------------------------------------
     def category_labels(self):
-        language = (QgsSettings().value("locale/userLocale", "") or "en")[:2]
-        return [c["labels"].get(language, c["labels"]["en"]) for c in self.core().vocabulary()]
+        return [c["labels"].get(language(), c["labels"]["en"]) for c in self.core().vocabulary()]
 
-    def category_ids(self, parameters, context, key=CATEGORIES):
-        """The chosen category ids; None (all) when the parameter is left empty."""
-        if parameters.get(key) in (None, "", []):
+    # -- parameters from the table --------------------------------------
+    def initAlgorithm(self, config=None):  # noqa: N802
+        for parameter in self.spec()["parameters"]:
+            definition = self.definition(parameter)
+            if parameter["advanced"]:
+                definition.setFlags(definition.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+            self.addParameter(definition)
+
+    def definition(self, p: dict):
+        name, kind, default = key(p["name"]), p["kind"], p["default"]
+        optional = not p["required"] and default is None
+        text = label(p)
+        if kind == "layer":
+            return QgsProcessingParameterFeatureSource(name, text, GEOMETRIES[p["geometry"]], optional=optional)
+        if kind == "field":
+            return QgsProcessingParameterField(name, text, defaultValue=default, parentLayerParameterName=key(p["parent"]),
+                                               optional=optional)
+        if kind == "file":
+            return QgsProcessingParameterFile(name, text, optional=optional)
+        if kind == "output":
+            network = self.JOB == "network_build"
+            file_filter = self.tr("CapaCityMetro network (*.cmnet)") if network else self.tr("GeoPackage (*.gpkg)")
+            return QgsProcessingParameterFileDestination(name, text, file_filter)
+        if kind in ("number", "integer"):
+            number = QgsProcessingParameterNumber.Integer if kind == "integer" else QgsProcessingParameterNumber.Double
+            definition = QgsProcessingParameterNumber(name, text, number, defaultValue=default, optional=optional)
+            if p["min"] is not None:
+                definition.setMinimum(p["min"])
+            if p["max"] is not None:
+                definition.setMaximum(p["max"])
+            return definition
+        if kind == "bool":
+            return QgsProcessingParameterBoolean(name, text, defaultValue=default)
+        if kind == "choice":
+            return QgsProcessingParameterEnum(name, text, options=p["choices"], defaultValue=p["choices"].index(default))
+        if kind in ("category", "categories"):
+            multiple = kind == "categories"
+            return QgsProcessingParameterEnum(name, text, options=self.category_labels(), allowMultiple=multiple,
+                                              optional=multiple, defaultValue=None)
+        if kind in ("numbers", "pairs"):
+            return QgsProcessingParameterString(name, text, defaultValue=numbers_text(p))
+        return QgsProcessingParameterString(name, text, defaultValue=default, optional=optional)
+
+    def value(self, p: dict, parameters, context, feedback):
+        """A parameter's value for the core, or None to leave the core's default."""
+        name, kind = key(p["name"]), p["kind"]
+        if kind == "layer":
+            if self.parameterAsVectorLayer(parameters, name, context) is None:
+                return None
+            return self.export(parameters, name, context, feedback)
+        if kind == "output":
+            return self.parameterAsFileOutput(parameters, name, context)
+        if parameters.get(name) in (None, "", []):
             return None
+        if kind in ("field", "text"):
+            return self.parameterAsString(parameters, name, context) or None
+        if kind == "file":
+            return self.parameterAsFile(parameters, name, context) or None
+        if kind == "number":
+            return self.parameterAsDouble(parameters, name, context)
+        if kind == "integer":
+            return self.parameterAsInt(parameters, name, context)
+        if kind == "bool":
+            return self.parameterAsBool(parameters, name, context)
+        if kind == "choice":
+            return p["choices"][self.parameterAsEnum(parameters, name, context)]
         ids = [c["id"] for c in self.core().vocabulary()]
-        return [ids[i] for i in self.parameterAsEnums(parameters, key, context)] or None
+        if kind == "category":
+            return ids[self.parameterAsEnum(parameters, name, context)]
+        if kind == "categories":
+            return [ids[i] for i in self.parameterAsEnums(parameters, name, context)] or None
+        return self.numbers(p, self.parameterAsString(parameters, name, context))
 
-    def add_services(self):
-        self.addParameter(QgsProcessingParameterFeatureSource(
-            self.SERVICES, self.tr("Service catalogue (points)"), [QgsProcessing.TypeVectorPoint]))
+    def numbers(self, p: dict, text: str):
+        try:
+            items = [item.strip() for item in text.split(",") if item.strip()]
+            if p["kind"] == "pairs":
+                return [[float(x) for x in item.split(PAIR_SEPARATOR)] for item in items]
+            return [float(item) for item in items]
+        except ValueError:
+            raise QgsProcessingException(
+                f"{key(p['name'])}: " + self.tr("numbers separated by commas (pairs as minutes:weight)")) from None
 
-    def add_demand(self, fields=True):
-        self.addParameter(QgsProcessingParameterFeatureSource(
-            self.DEMAND, self.tr("Demand units (points or polygons)"),
-            [QgsProcessing.TypeVectorPoint, QgsProcessing.TypeVectorPolygon]))
-        if fields:
-            self.addParameter(QgsProcessingParameterField(
-                self.POPULATION_FIELD, self.tr("Population field"), parentLayerParameterName=self.DEMAND,
-                type=QgsProcessingParameterField.Numeric))
-            self.addParameter(QgsProcessingParameterField(
-                self.ID_FIELD, self.tr("Identifier field"), parentLayerParameterName=self.DEMAND, optional=True))
-            self.addParameter(QgsProcessingParameterField(
-                self.NAME_FIELD, self.tr("Name field"), parentLayerParameterName=self.DEMAND, optional=True))
+    # -- running --------------------------------------------------------
+    def job_function(self):
+        core = self.core()
+        return {"coverage": core.coverage, "travel_areas": core.travel_areas, "accessibility": core.accessibility,
+                "siting": core.suggest_sites, "network_build": core.build_network}[self.JOB]
 
-    def add_categories(self, multiple=True):
-        self.addParameter(QgsProcessingParameterEnum(
-            self.CATEGORIES, self.tr("Categories (all when none is chosen)") if multiple else self.tr("Category"),
-            options=self.category_labels(), allowMultiple=multiple, optional=multiple,
-            defaultValue=None if multiple else 0))
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        options = {}
+        for p in self.spec()["parameters"]:
+            value = self.value(p, parameters, context, feedback)
+            if value is not None:
+                options[p["name"]] = value
+        if self.JOB != "network_build":
+            options["progress"] = self.progress(feedback)
+        result = self.call(self.job_function(), **options)
+        self.report(result, feedback)
+        output = options["output"]
+        for layer in result.get("layers", []):
+            details = QgsProcessingContext.LayerDetails(layer, context.project(), layer)
+            context.addLayerToLoadOnCompletion(f"{output}|layername={layer}", details)
+        return {self.OUTPUT: output}
 
-    def add_minutes(self, label, default):
-        self.addParameter(QgsProcessingParameterNumber(
-            self.MINUTES, label, QgsProcessingParameterNumber.Double, defaultValue=default, minValue=0.1))
+    def report(self, result, feedback):
+        """Tells the user what the job found; the default says nothing."""
 
-    def add_travel(self, network_optional=True):
-        self.addParameter(QgsProcessingParameterEnum(
-            self.MODE, self.tr("Travel mode"), options=[self.tr("Walk"), self.tr("Bike"), self.tr("Car")],
-            defaultValue=0))
-        self.addParameter(QgsProcessingParameterFile(
-            self.NETWORK, self.tr("Road network (.cmnet, OSM .pbf or line layer; straight lines when empty)")
-            if network_optional else self.tr("Road network (.cmnet, OSM .pbf or line layer)"),
-            optional=network_optional))
-
-    def add_output(self, label=None):
-        self.addParameter(QgsProcessingParameterFileDestination(
-            self.OUTPUT, label or self.tr("Output GeoPackage"), self.tr("GeoPackage (*.gpkg)")))
-
-    # -- inputs and outputs ---------------------------------------------
-    def export(self, parameters, key, context, feedback) -> str:
+    # -- inputs ---------------------------------------------------------
+    def export(self, parameters, name, context, feedback) -> str:
         """Writes a layer (any provider, CRS kept) to a temporary GeoPackage for the core."""
-        layer = self.parameterAsVectorLayer(parameters, key, context)
+        layer = self.parameterAsVectorLayer(parameters, name, context)
         if layer is None:
-            raise QgsProcessingException(self.tr("Invalid layer: ") + key)
-        path = QgsProcessingUtils.generateTempFilename(f"{key.lower()}.gpkg")
+            raise QgsProcessingException(self.tr("Invalid layer: ") + name)
+        path = QgsProcessingUtils.generateTempFilename(f"{name.lower()}.gpkg")
         options = QgsVectorFileWriter.SaveVectorOptions()
         options.driverName = "GPKG"
-        options.layerName = layer.name() or key.lower()
+        options.layerName = layer.name() or name.lower()
         error, message, *_ = QgsVectorFileWriter.writeAsVectorFormatV3(layer, path, context.transformContext(), options)
         if error != QgsVectorFileWriter.NoError:
             raise QgsProcessingException(f"{layer.name()}: {message}")
         return path
-
-    def mode(self, parameters, context) -> str:
-        return MODES[self.parameterAsEnum(parameters, self.MODE, context)]
-
-    def network(self, parameters, context):
-        path = self.parameterAsFile(parameters, self.NETWORK, context)
-        if not path:
-            return None
-        core = self.core()
-        return self.call(core.open_network, path)
-
-    def field(self, parameters, key, context):
-        return self.parameterAsString(parameters, key, context) or None
-
-    @staticmethod
-    def load_on_completion(context, path, layers):
-        for layer in layers:
-            details = QgsProcessingContext.LayerDetails(layer, context.project(), layer)
-            context.addLayerToLoadOnCompletion(f"{path}|layername={layer}", details)

@@ -1,6 +1,11 @@
 """Validate service catalogue."""
 
-from qgis.core import QgsProcessingException, QgsProcessingOutputNumber
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingException,
+    QgsProcessingOutputNumber,
+    QgsProcessingParameterFeatureSource,
+)
 
 from .base import CapaCityMetroAlgorithm
 
@@ -16,7 +21,8 @@ class ValidateCatalogue(CapaCityMetroAlgorithm):
     PROBLEMS = "PROBLEMS"
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        self.add_services()
+        self.addParameter(QgsProcessingParameterFeatureSource(
+            self.SERVICES, self.tr("Service catalogue (points)"), [QgsProcessing.TypeVectorPoint]))
         self.addOutput(QgsProcessingOutputNumber(self.SERVICES_COUNT, self.tr("Valid services")))
         self.addOutput(QgsProcessingOutputNumber(self.PROBLEMS, self.tr("Problems found")))
 
