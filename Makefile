@@ -20,12 +20,12 @@ QM := qgis_plugin/capacitymetro/i18n/capacitymetro_it.qm
 QGIS_PACKAGES := qgis python3-qgis qgis-server qgis-providers qttools5-dev-tools
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test setup system-deps qgis-deps build test-rust test-python test-qgis test-publish plugin bench demo-data clean
+.PHONY: demo test setup system-deps qgis-deps build lint test-rust test-python test-qgis test-publish plugin bench demo-data clean
 
 demo: build
 	$(VENV)/bin/capacitymetro demo
 
-test: build test-rust test-python test-qgis test-publish
+test: build lint test-rust test-python test-qgis test-publish test-web
 
 setup: system-deps $(STAMPS)/venv
 
@@ -59,6 +59,13 @@ $(STAMPS)/extension: $(STAMPS)/venv $(RUST_SOURCES) pyproject.toml
 	touch $@
 
 build: system-deps $(STAMPS)/extension
+
+# Linters: rustfmt, clippy (core, bindings and tests), ruff, and the typed stub against the module.
+lint: build
+	cargo fmt --check
+	cargo clippy --release --features python --all-targets -q -- -D warnings
+	$(VENV)/bin/ruff check -q python qgis_plugin tests benchmarks
+	$(PY) -m mypy.stubtest capacitymetro._core --allowlist tests/stubtest_allowlist.txt
 
 test-rust: system-deps
 	cargo test --release
@@ -110,6 +117,9 @@ bench: build $(STAMPS)/bench-peers
 demo-data: $(STAMPS)/venv
 	$(PY) -m pip install -q pyarrow
 	$(PY) python/tools/build_demo_data.py
+
+# The public page (the "bussola"): web-deps, web-build, test-web.
+include web/Makefile.fragment
 
 clean:
 	rm -rf $(STAMPS) target demo-output dist python/capacitymetro/*.so $(QM)

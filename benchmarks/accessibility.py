@@ -8,11 +8,10 @@ import time
 import warnings
 from pathlib import Path
 
+import capacitymetro as cm
 import numpy as np
 import pandas as pd
 from access import Access
-
-import capacitymetro as cm
 
 warnings.filterwarnings("ignore")
 HERE = Path(__file__).resolve().parent

@@ -13,12 +13,11 @@ import platform
 import time
 from pathlib import Path
 
+import capacitymetro as cm
 import numpy as np
 import scipy
 import shapely
 from scipy.spatial import cKDTree
-
-import capacitymetro as cm
 
 N_SERVICES = 10_000
 N_QUERIES = 1_000_000

@@ -21,11 +21,10 @@ import sys
 import time
 from pathlib import Path
 
+import capacitymetro as cm
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
-
-import capacitymetro as cm
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -128,8 +127,8 @@ def main() -> None:
                  ours_s / query_s))
 
     if importlib.util.find_spec("pandana"):
-        import pandas as pd
         import pandana
+        import pandas as pd
 
         def with_pandana():
             nodes = pd.DataFrame({"x": xy[:, 0], "y": xy[:, 1]})
@@ -146,6 +145,7 @@ def main() -> None:
 
     services = ROOT / ".build" / "bench-desks.geojson"
     import json
+
     import pyproj
 
     lon, lat = pyproj.Transformer.from_crs(network.epsg, 4326, always_xy=True).transform(xy[sources, 0], xy[sources, 1])

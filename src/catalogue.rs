@@ -67,7 +67,9 @@ impl Vocabulary {
             return Ok((0..self.categories.len()).collect());
         }
         ids.iter()
-            .map(|id| self.index_of(id).ok_or_else(|| Error::parameter("categories", format!("unknown category '{id}'"))))
+            .map(|id| {
+                self.index_of(id).ok_or_else(|| Error::parameter("categories", format!("unknown category '{id}'")))
+            })
             .collect()
     }
 
@@ -183,8 +185,21 @@ pub struct Service {
 
 /// The catalogue's fields, in output order.
 pub const FIELDS: [&str; 15] = [
-    "id", "name", "operator", "operator_kind", "categories", "languages", "opening_hours", "address",
-    "municipality_istat", "phone", "email", "website", "appointment_required", "capacity", "updated_at",
+    "id",
+    "name",
+    "operator",
+    "operator_kind",
+    "categories",
+    "languages",
+    "opening_hours",
+    "address",
+    "municipality_istat",
+    "phone",
+    "email",
+    "website",
+    "appointment_required",
+    "capacity",
+    "updated_at",
 ];
 
 /// The catalogue field a layer's field stands for: itself, or the field
@@ -269,7 +284,7 @@ pub fn validate(layer: &str, features: &[RawFeature]) -> Result<Vec<Service>> {
             }
         }
         let istat = text("municipality_istat");
-        if !istat.is_empty() && !(istat.len() == 6 && istat.bytes().all(|b| b.is_ascii_digit())) {
+        if !istat.is_empty() && (istat.len() != 6 || !istat.bytes().all(|b| b.is_ascii_digit())) {
             problem("municipality_istat", format!("malformed ISTAT code '{istat}' (expected 6 digits, e.g. 027042)"));
         }
         let hours = text("opening_hours");
@@ -333,59 +348,6 @@ pub fn validate(layer: &str, features: &[RawFeature]) -> Result<Vec<Service>> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn feature(fields: &[(&str, &str)]) -> RawFeature {
-        RawFeature {
-            fid: 1,
-            fields: fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-            point: Ok([0.0, 0.0]),
-        }
-    }
-
-    #[test]
-    fn vocabulary_has_eleven_categories_with_seven_labels() {
-        let v = vocabulary();
-        assert_eq!(v.categories.len(), 11);
-        for c in &v.categories {
-            for lang in &v.label_languages {
-                assert!(c.labels.contains_key(lang), "{} lacks {lang}", c.id);
-            }
-        }
-    }
-
-    #[test]
-    fn shapefile_field_names_map_to_catalogue_fields() {
-        assert_eq!(canonical_field("opening_ho"), "opening_hours");
-        assert_eq!(canonical_field("municipali"), "municipality_istat");
-        assert_eq!(canonical_field("name"), "name");
-        assert_eq!(canonical_field("unrelated_"), "unrelated_");
-    }
-
-    #[test]
-    fn valid_feature_passes() {
-        let f = feature(&[("id", "a"), ("name", "Desk"), ("categories", "legal;health"), ("languages", "it, en"),
-            ("opening_hours", "Mo-Fr 09:00-13:00"), ("municipality_istat", "027042")]);
-        let s = validate("services", &[f]).unwrap();
-        assert_eq!(s[0].categories.indices().collect::<Vec<_>>(), vec![0, 5]);
-        assert_eq!(s[0].capacity, 1.0);
-    }
-
-    #[test]
-    fn every_problem_is_reported_at_once() {
-        let mut bad = feature(&[("id", "a"), ("name", ""), ("categories", "legal;spa"), ("languages", "xx"),
-            ("opening_hours", "Mo-Fr 25:00-99"), ("municipality_istat", "27042")]);
-        bad.point = Err("geometry is a LineString, expected a point".into());
-        let dup = feature(&[("id", "a"), ("name", "B"), ("categories", "work")]);
-        let Err(Error::Catalogue(problems)) = validate("services", &[bad, dup]) else { panic!() };
-        let fields: Vec<_> = problems.iter().map(|p| p.field.clone().unwrap()).collect();
-        assert_eq!(fields, ["name", "categories", "languages", "municipality_istat", "opening_hours", "geometry", "id"]);
-        assert!(problems.iter().all(|p| p.layer == "services" && p.feature.as_deref() == Some("a")));
-    }
-}
-
 /// Reads and validates a service catalogue, reprojected to the working CRS
 /// (the named EPSG code, or the UTM zone of the catalogue's centre).
 pub fn read_services(source: &LayerSource, working_epsg: Option<u32>) -> Result<(Vec<Service>, WorkingCrs)> {
@@ -419,3 +381,70 @@ pub fn read_services(source: &LayerSource, working_epsg: Option<u32>) -> Result<
     Ok((services, working.expect("valid services have points, so the layer has a centre")))
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn feature(fields: &[(&str, &str)]) -> RawFeature {
+        RawFeature {
+            fid: 1,
+            fields: fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            point: Ok([0.0, 0.0]),
+        }
+    }
+
+    #[test]
+    fn vocabulary_has_eleven_categories_with_seven_labels() {
+        let v = vocabulary();
+        assert_eq!(v.categories.len(), 11);
+        for c in &v.categories {
+            for lang in &v.label_languages {
+                assert!(c.labels.contains_key(lang), "{} lacks {lang}", c.id);
+            }
+        }
+    }
+
+    #[test]
+    fn shapefile_field_names_map_to_catalogue_fields() {
+        assert_eq!(canonical_field("opening_ho"), "opening_hours");
+        assert_eq!(canonical_field("municipali"), "municipality_istat");
+        assert_eq!(canonical_field("name"), "name");
+        assert_eq!(canonical_field("unrelated_"), "unrelated_");
+    }
+
+    #[test]
+    fn valid_feature_passes() {
+        let f = feature(&[
+            ("id", "a"),
+            ("name", "Desk"),
+            ("categories", "legal;health"),
+            ("languages", "it, en"),
+            ("opening_hours", "Mo-Fr 09:00-13:00"),
+            ("municipality_istat", "027042"),
+        ]);
+        let s = validate("services", &[f]).unwrap();
+        assert_eq!(s[0].categories.indices().collect::<Vec<_>>(), vec![0, 5]);
+        assert_eq!(s[0].capacity, 1.0);
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let mut bad = feature(&[
+            ("id", "a"),
+            ("name", ""),
+            ("categories", "legal;spa"),
+            ("languages", "xx"),
+            ("opening_hours", "Mo-Fr 25:00-99"),
+            ("municipality_istat", "27042"),
+        ]);
+        bad.point = Err("geometry is a LineString, expected a point".into());
+        let dup = feature(&[("id", "a"), ("name", "B"), ("categories", "work")]);
+        let Err(Error::Catalogue(problems)) = validate("services", &[bad, dup]) else { panic!() };
+        let fields: Vec<_> = problems.iter().map(|p| p.field.clone().unwrap()).collect();
+        assert_eq!(
+            fields,
+            ["name", "categories", "languages", "municipality_istat", "opening_hours", "geometry", "id"]
+        );
+        assert!(problems.iter().all(|p| p.layer == "services" && p.feature.as_deref() == Some("a")));
+    }
+}

@@ -68,7 +68,13 @@ impl Transformer {
     /// Transforms one point.
     pub fn apply(&self, xy: [f64; 2]) -> Result<[f64; 2]> {
         let (x, y) = self.proj.convert((xy[0], xy[1])).map_err(|e| {
-            Error::Crs(format!("cannot transform ({}, {}) from {} to {}: {e}", xy[0], xy[1], short(&self.from), self.to))
+            Error::Crs(format!(
+                "cannot transform ({}, {}) from {} to {}: {e}",
+                xy[0],
+                xy[1],
+                short(&self.from),
+                self.to
+            ))
         })?;
         if x.is_finite() && y.is_finite() {
             Ok([x, y])

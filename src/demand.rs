@@ -6,7 +6,7 @@
 use crate::crs::WorkingCrs;
 use crate::error::{Error, Result};
 use crate::io::{geometry_kind, project, read_layer, LayerSource};
-use crate::output::{FieldSchema, FieldKind, Role, Value};
+use crate::output::{FieldKind, FieldSchema, Role, Value};
 use geo::InteriorPoint;
 use std::collections::HashMap;
 
@@ -50,7 +50,14 @@ impl Demand {
         vec![
             FieldSchema::new("id", FieldKind::Text, Role::Id, None, "Identificativo", "Identifier"),
             FieldSchema::new("name", FieldKind::Text, Role::Label, None, "Nome", "Name"),
-            FieldSchema::new("population", FieldKind::Real, Role::CountOfPeople, Some("persons"), "Residenti", "Residents"),
+            FieldSchema::new(
+                "population",
+                FieldKind::Real,
+                Role::CountOfPeople,
+                Some("persons"),
+                "Residenti",
+                "Residents",
+            ),
         ]
     }
 
@@ -82,7 +89,8 @@ pub fn read_demand(source: &LayerSource, fields: &DemandFields, working: &Workin
         let label = layer.label(feature, fields.id.as_deref());
         let fail = |field: &str, message: String| Error::input(&layer.name, Some(label.clone()), Some(field), message);
         let text = feature.fields.get(&fields.population).cloned().flatten().unwrap_or_default();
-        let population: f64 = text.trim().parse().map_err(|_| fail(&fields.population, format!("'{text}' is not a number")))?;
+        let population: f64 =
+            text.trim().parse().map_err(|_| fail(&fields.population, format!("'{text}' is not a number")))?;
         if !population.is_finite() || population < 0.0 {
             return Err(fail(&fields.population, format!("population {text} must be a finite number >= 0")));
         }
@@ -97,9 +105,13 @@ pub fn read_demand(source: &LayerSource, fields: &DemandFields, working: &Workin
         }
         .ok_or_else(|| fail("geometry", "empty geometry".into()))?;
         demand.ids.push(label.clone());
-        demand
-            .names
-            .push(fields.name.as_ref().and_then(|f| feature.fields.get(f).cloned().flatten()).unwrap_or_else(|| label.clone()));
+        demand.names.push(
+            fields
+                .name
+                .as_ref()
+                .and_then(|f| feature.fields.get(f).cloned().flatten())
+                .unwrap_or_else(|| label.clone()),
+        );
         demand.points.push([inside.x(), inside.y()]);
         demand.population.push(population);
         demand.geometries.push(projected);
@@ -110,7 +122,6 @@ pub fn read_demand(source: &LayerSource, fields: &DemandFields, working: &Workin
     demand.units_are_zones = fields.zone.is_some() && distinct.len() == demand.zones.len();
     Ok(demand)
 }
-
 
 /// Polygons that draw demand units on a map (e.g. municipality boundaries
 /// joined by ISTAT code to town-centre points).

@@ -17,12 +17,7 @@ pub struct Problem {
 
 impl Problem {
     pub fn new(layer: &str, feature: Option<String>, field: Option<&str>, message: impl Into<String>) -> Self {
-        Problem {
-            layer: layer.to_string(),
-            feature,
-            field: field.map(str::to_string),
-            message: message.into(),
-        }
+        Problem { layer: layer.to_string(), feature, field: field.map(str::to_string), message: message.into() }
     }
 }
 

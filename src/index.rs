@@ -25,7 +25,11 @@ fn z_order(queries: &[[f64; 2]]) -> Vec<u32> {
     });
     let scale = |v: f64, axis: usize| {
         let span = max[axis] - min[axis];
-        if span > 0.0 && v.is_finite() { ((v - min[axis]) / span * 65_535.0) as u64 } else { 0 }
+        if span > 0.0 && v.is_finite() {
+            ((v - min[axis]) / span * 65_535.0) as u64
+        } else {
+            0
+        }
     };
     let mut keys: Vec<(u64, u32)> = queries
         .par_iter()
@@ -230,9 +234,12 @@ impl FacilityIndex {
             } else if k == 1 {
                 candidates.extend(tree.nearest_neighbor(&query).map(|e| (distance_2(e.data as usize, query), e.data)));
             } else {
-                candidates.extend(tree.nearest_neighbor_iter_with_distance_2(&query).take(k).map(|(e, d2)| (d2, e.data)));
+                candidates
+                    .extend(tree.nearest_neighbor_iter_with_distance_2(&query).take(k).map(|(e, d2)| (d2, e.data)));
             }
-            out.extend(candidates.iter().map(|&(d2, service)| Found { service: service as usize, distance_m: d2.sqrt() }));
+            out.extend(
+                candidates.iter().map(|&(d2, service)| Found { service: service as usize, distance_m: d2.sqrt() }),
+            );
             previous = Some(query);
         }
         out

@@ -76,8 +76,8 @@ pub fn read_layer(source: &LayerSource) -> Result<SourceLayer> {
         }
         None => {
             return Err(Error::Crs(format!(
-                "layer '{name}' has no CRS: assign one (a .prj file, or Layer Properties > Source in QGIS) and try again"
-            )))
+            "layer '{name}' has no CRS: assign one (a .prj file, or Layer Properties > Source in QGIS) and try again"
+        )))
         }
     };
     let mut features = Vec::new();
@@ -175,4 +175,3 @@ pub fn geometry_kind(geometry: &geo::Geometry<f64>) -> &'static str {
         geo::Geometry::GeometryCollection(_) => "GeometryCollection",
     }
 }
-

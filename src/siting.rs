@@ -36,7 +36,10 @@ impl CoverProblem {
             return Err(Error::parameter("p", "ask for at least one new site"));
         }
         if p > self.covers.len() {
-            return Err(Error::parameter("p", format!("{p} sites asked for, but only {} candidates", self.covers.len())));
+            return Err(Error::parameter(
+                "p",
+                format!("{p} sites asked for, but only {} candidates", self.covers.len()),
+            ));
         }
         if self.covered.len() != self.population.len() {
             return Err(Error::parameter("covered", "one value per demand unit is needed"));

@@ -36,7 +36,12 @@ pub struct TravelAreaOptions {
 
 impl Default for TravelAreaOptions {
     fn default() -> Self {
-        TravelAreaOptions { bands_s: vec![300.0, 600.0, 900.0, 1800.0], cell_m: None, off_network_m: None, keep_surfaces: false }
+        TravelAreaOptions {
+            bands_s: vec![300.0, 600.0, 900.0, 1800.0],
+            cell_m: None,
+            off_network_m: None,
+            keep_surfaces: false,
+        }
     }
 }
 
@@ -113,8 +118,9 @@ pub fn travel_areas(
     }
     let grid = SnappedGrid::new(model, cell_m, off_network_m);
     let reversed = model.mode_graph.reversed();
-    let per_service =
-        par_map_chunked(services.len(), 4, progress, |s| service_areas(model, &reversed, &grid, services.point(s), &bands))?;
+    let per_service = par_map_chunked(services.len(), 4, progress, |s| {
+        service_areas(model, reversed, &grid, services.point(s), &bands)
+    })?;
     let mut result = TravelAreas::default();
     for (s, found) in per_service.into_iter().enumerate() {
         let Some((surface, polygons)) = found else {
@@ -122,7 +128,12 @@ pub fn travel_areas(
             continue;
         };
         let areas = polygons.into_iter().zip(&bands).filter(|(geometry, _)| !geometry.0.is_empty());
-        result.areas.extend(areas.map(|(geometry, &band_s)| TravelArea { service: Some(s), category: None, band_s, geometry }));
+        result.areas.extend(areas.map(|(geometry, &band_s)| TravelArea {
+            service: Some(s),
+            category: None,
+            band_s,
+            geometry,
+        }));
         result.surfaces.extend(options.keep_surfaces.then_some(Some(surface)));
     }
     Ok(result)
@@ -193,7 +204,9 @@ pub fn dissolve_by_category(areas: &[TravelArea], services: &FacilityIndex, cate
         for &band_s in &bands {
             let geometry = areas
                 .iter()
-                .filter(|a| a.band_s == band_s && a.service.is_some_and(|s| services.categories_of(s).contains(category)))
+                .filter(|a| {
+                    a.band_s == band_s && a.service.is_some_and(|s| services.categories_of(s).contains(category))
+                })
                 .fold(MultiPolygon::new(Vec::new()), |acc, a| acc.union(&a.geometry));
             if !geometry.0.is_empty() {
                 out.push(TravelArea { service: None, category: Some(category), band_s, geometry });

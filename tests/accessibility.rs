@@ -17,10 +17,15 @@ fn hospital(scenario: usize) -> CostMatrix {
         _ => (20.0, 20.0, 40.0),
     };
     let minutes = [
-        (0, 0, 1.0), (1, 1, 1.0), (2, 2, 1.0),
-        (0, 2, inbound), (1, 2, inbound),
-        (2, 0, outbound), (2, 1, outbound),
-        (0, 1, cross), (1, 0, cross),
+        (0, 0, 1.0),
+        (1, 1, 1.0),
+        (2, 2, 1.0),
+        (0, 2, inbound),
+        (1, 2, inbound),
+        (2, 0, outbound),
+        (2, 1, outbound),
+        (0, 1, cross),
+        (1, 0, cross),
     ];
     let pairs = minutes.iter().map(|&(i, j, m)| Pair { demand: i, service: j, cost_s: m * 60.0 }).collect();
     CostMatrix::new(3, 3, pairs).unwrap()
@@ -86,7 +91,7 @@ fn random_case() -> impl Strategy<Value = (CostMatrix, Vec<f64>, Vec<f64>)> {
         )
             .prop_map(move |(pairs, supply, mut demand)| {
                 demand[0] += 1.0; // not all zero
-                // one cost per pair
+                                  // one cost per pair
                 let mut seen = std::collections::HashSet::new();
                 let pairs = pairs
                     .into_iter()

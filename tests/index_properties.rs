@@ -1,9 +1,16 @@
 //! The facility index against brute force on random data.
 
+#![allow(clippy::type_complexity)] // proptest strategies of tuples
+
 use capacitymetro::{CategorySet, FacilityIndex, Silent};
 use proptest::prelude::*;
 
-fn brute_distances(points: &[[f64; 2]], sets: &[CategorySet], q: [f64; 2], category: Option<usize>) -> Vec<(f64, usize)> {
+fn brute_distances(
+    points: &[[f64; 2]],
+    sets: &[CategorySet],
+    q: [f64; 2],
+    category: Option<usize>,
+) -> Vec<(f64, usize)> {
     let mut d: Vec<(f64, usize)> = points
         .iter()
         .enumerate()

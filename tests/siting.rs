@@ -24,9 +24,7 @@ fn instance(seed: u64) -> (CoverProblem, usize) {
     let p = 1 + rng.below(3) as usize; // at most 3
     let population = (0..units).map(|_| (1 + rng.below(1000)) as f64).collect();
     let covered = (0..units).map(|_| rng.below(5) == 0).collect();
-    let covers = (0..candidates)
-        .map(|_| (0..units as u32).filter(|_| rng.below(4) == 0).collect())
-        .collect();
+    let covers = (0..candidates).map(|_| (0..units as u32).filter(|_| rng.below(4) == 0).collect()).collect();
     (CoverProblem { population, covered, covers }, p.min(candidates))
 }
 

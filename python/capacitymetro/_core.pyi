@@ -5,7 +5,7 @@ parameters named ``minutes``. A cost exactly equal to a threshold is inside.
 """
 
 from os import PathLike
-from typing import Any, Callable, Optional, Sequence, TypedDict, Union
+from typing import Any, Callable, Optional, Sequence, TypedDict, Union, final
 
 import numpy as np
 import numpy.typing as npt
@@ -65,10 +65,11 @@ def validate_catalogue(
     that is not projected in metres.
     """
 
+@final
 class FacilityIndex:
     """R-tree over service points (metres), one tree per category."""
 
-    def __init__(self, xy: npt.NDArray[np.float64], categories: Optional[Sequence[str]] = None) -> None:
+    def __new__(cls, xy: npt.NDArray[np.float64], categories: Optional[Sequence[str]] = None) -> "FacilityIndex":
         """``xy``: (n, 2) array in a metric CRS. ``categories``: one string per
         point, category ids separated by ``;`` (e.g. ``"legal;health"``)."""
 
@@ -105,71 +106,53 @@ def coverage_arrays(
     services_xy: npt.NDArray[np.float64],
     service_categories: Sequence[str],
     *,
-    mode: str = "walk",
-    minutes: float = 30.0,
+    mode: Optional[str] = None,
+    count_within_minutes: Optional[float] = None,
     categories: Optional[Sequence[str]] = None,
     speed_m_s: Optional[float] = None,
     detour_factor: Optional[float] = None,
     progress: Optional[ProgressCallback] = None,
 ) -> dict[str, CategoryCoverage]:
-    """Per category: for each demand point the nearest service (index, or None),
-    its travel distance in metres and time in seconds (inf when the category
-    has no service), and the number of services within ``minutes``.
+    """Coverage over arrays in a metric CRS with the straight-line model
+    (distance x detour factor at the mode's speed). Defaults: those of the
+    coverage job (see ``job_specs()``). Per category: ``nearest_service``
+    (index, None when none), ``nearest_distance_m``, ``nearest_time_s``
+    (inf when none) and ``count_within`` (services within
+    ``count_within_minutes``, inclusive)."""
 
-    Straight-line cost: time = distance x ``detour_factor`` (default 1.3) /
-    ``speed_m_s`` (default per mode, see default_speed_m_s)."""
+def job_specs() -> list[dict[str, Any]]:
+    """Every job (``coverage``, ``travel_areas``, ``accessibility``,
+    ``siting``, ``network_build``) with its title, help (English and
+    Italian) and parameters: name, kind, default, required, unit, choices,
+    parent layer of a field, geometry of a layer, limits, advanced flag,
+    help in English and Italian. The one definition the CLI and the QGIS
+    plugin are made from."""
 
-def run_coverage(
+def coverage(
     services: Path,
     demand: Path,
-    population_field: str,
+    population_field: Optional[str] = None,
     *,
-    services_layer: Optional[str] = None,
-    demand_layer: Optional[str] = None,
-    id_field: Optional[str] = None,
-    name_field: Optional[str] = None,
-    zones: Optional[Path] = None,
-    zones_layer: Optional[str] = None,
-    zones_key: Optional[str] = None,
-    mode: str = "walk",
-    minutes: float = 30.0,
-    summary_minutes: Sequence[float] = (15.0, 30.0, 60.0),
-    categories: Optional[Sequence[str]] = None,
-    working_epsg: Optional[int] = None,
-    output: Optional[Path] = None,
-    output_layer: str = "coverage",
-    network: Optional["Network"] = None,
     progress: Optional[ProgressCallback] = None,
+    **options: Any,
 ) -> dict[str, Any]:
-    """Coverage from files: validate the catalogue, read the demand (points, or
-    polygons represented by a point inside them) with its population field,
-    and compute per unit and category the nearest service and the count within
-    ``minutes``.
+    """Coverage job: per demand unit and category, the nearest service
+    (metres, seconds) and the services within ``count_within_minutes``; per
+    zone and category the population reached; per category the population
+    within each of ``summary_minutes``. Writes ``output`` when given (the
+    layers are listed in ``layers``). Options and defaults:
+    ``job_specs()`` "coverage". A ``network`` is a Network or a path."""
 
-    ``zones`` (polygons joined to the demand by ``zones_key`` = demand id)
-    replace the demand geometry in the output. With ``output``, writes a
-    GeoPackage (layers ``services``, ``output_layer`` and ``summary``) through
-    a temporary file moved into place.
-
-    Returns a dict: ``working_epsg``, ``mode``, ``minutes``, ``services``,
-    ``demand`` (``id``, ``name``, ``population``, ``xy`` in metres),
-    ``coverage`` (category id -> CategoryCoverage, ``nearest_service`` holding
-    service ids) and ``summary`` (per category: ``population_total``,
-    ``population_within_minutes`` {minutes: persons}, ``worst_served`` unit
-    indices, slowest first).
-    """
-
+@final
 class Network:
     """A road network: one directed graph per mode (walk, bike, car) in a metric CRS (``epsg``)."""
 
     epsg: int
 
     @staticmethod
-    def build(path: Path, *, working_epsg: Optional[int] = None, speed_field: Optional[str] = None,
-              oneway_field: Optional[str] = None, modes_field: Optional[str] = None,
-              tolerance_m: float = 1.0) -> "Network":
-        """Build from an OSM PBF file or any OGR line layer (speed field in km/h;
-        end points closer than ``tolerance_m`` metres join)."""
+    def build(source: Path, **options: Any) -> "Network":
+        """Builds from an OSM .pbf file or an OGR line layer; options as
+        ``job_specs()`` "network_build" (less ``output``)."""
     @staticmethod
     def open(path: Path) -> tuple["Network", bool]:
         """Open a saved network; rebuilt (and saved over) when its source changed. Returns (network, rebuilt)."""
@@ -188,50 +171,61 @@ class Network:
     def snap(self, mode: str, xy: npt.NDArray[np.float64], max_snap_m: float = 500.0) -> dict[str, Any]:
         """Where points join the network: link (-1 beyond ``max_snap_m`` metres), fraction, distance_m, xy."""
 
-def travel_areas(services: Path, network: Network, *, mode: str = "walk",
-                 minutes: Sequence[float] = (5.0, 10.0, 15.0, 30.0), services_layer: Optional[str] = None,
-                 categories: Optional[Sequence[str]] = None, cell_m: Optional[float] = None,
-                 off_network_m: Optional[float] = None, max_snap_m: float = 500.0, dissolve: bool = False,
-                 output: Optional[Path] = None, surfaces: bool = False,
-                 progress: Optional[ProgressCallback] = None) -> dict[str, Any]:
-    """Per service and time band (minutes, cumulative), the area from which it is reached: a time
-    surface on a grid (``cell_m`` metres; 50 walking, 75 cycling, 100 driving) whose cells join the
-    network like any point (walking at most ``off_network_m``, default two cells), contoured by
-    marching squares. ``dissolve`` unions per category. With ``surfaces``, each service's surface
-    (x0, y0 = centre of the first cell, cell_m, times_s seconds). Writes layers services and
-    travel_areas to ``output``."""
+def travel_areas(
+    services: Path,
+    network: Optional[Union[Network, Path]] = None,
+    *,
+    progress: Optional[ProgressCallback] = None,
+    **options: Any,
+) -> dict[str, Any]:
+    """Travel areas (isochrone bands, minutes) of each service on a network;
+    options as ``job_specs()`` "travel_areas". Returns ``areas`` (service,
+    category, minutes, polygons in the working CRS), ``unreachable_services``,
+    ``surfaces`` (with ``keep_surfaces``: x0, y0, cell_m in metres and
+    ``times_s`` rows from the south, seconds) and ``layers``."""
 
-def accessibility_arrays(demand_index: npt.NDArray[np.int64], service_index: npt.NDArray[np.int64],
-                         cost_s: npt.NDArray[np.float64], supply: npt.NDArray[np.float64],
-                         demand: npt.NDArray[np.float64], *, method: str = "2sfca", max_minutes: float = 30.0,
-                         decay: Optional[str] = None,
-                         zone_weights: Optional[Sequence[tuple[float, float]]] = None) -> dict[str, Any]:
-    """An index on a cost table (one row per pair, cost in seconds): ``2sfca``, ``e2sfca``
-    (``zone_weights`` as (upper minutes, weight), default 10/1.00, 20/0.68, 30/0.22), ``3sfca`` or
-    ``gravity``; ``decay`` as ``uniform``, ``linear:S``, ``exponential:S``, ``gaussian:S`` or
-    ``power:EXP[:MIN_S]`` (seconds). A cost equal to the catchment is inside. Returns access (per
-    demand unit) and ratio (supply per weighted person, per service)."""
+def accessibility_arrays(
+    demand_index: npt.NDArray[np.int64],
+    service_index: npt.NDArray[np.int64],
+    cost_s: npt.NDArray[np.float64],
+    supply: npt.NDArray[np.float64],
+    demand: npt.NDArray[np.float64],
+    **options: Any,
+) -> dict[str, npt.NDArray[np.float64]]:
+    """An accessibility index over a cost table (per pair: demand index,
+    service index, cost in seconds). Options: ``method``,
+    ``catchment_minutes``, ``e2sfca_steps``, ``decay``, ``decay_minutes``,
+    ``decay_exponent``, as for the accessibility job. Returns ``access``
+    (A_i) and ``ratio`` (R_j). A cost equal to the catchment is inside."""
 
-def run_accessibility(services: Path, demand: Path, population_field: str, *, method: str = "2sfca",
-                      minutes: float = 30.0, decay: Optional[str] = None,
-                      zone_weights: Optional[Sequence[tuple[float, float]]] = None, served_minutes: float = 30.0,
-                      low_access: Optional[float] = None, categories: Optional[Sequence[str]] = None,
-                      id_field: Optional[str] = None, name_field: Optional[str] = None,
-                      zone_field: Optional[str] = None, zones: Optional[Path] = None,
-                      zones_key: Optional[str] = None, mode: str = "walk", network: Optional[Network] = None,
-                      working_epsg: Optional[int] = None, output: Optional[Path] = None, append: bool = False,
-                      progress: Optional[ProgressCallback] = None) -> dict[str, Any]:
-    """Accessibility (supply = capacity) and service gaps per category from files: per unit access,
-    unserved (no service within ``served_minutes``), low_access (lowest fifth, or under
-    ``low_access``), gap_score (unserved + half of the served in the lowest fifth); per zone
-    (``zone_field``) sums, worst first. Writes layers accessibility (drawn with ``zones`` polygons
-    when given) and gaps_by_zone."""
+def accessibility_job(
+    services: Path,
+    demand: Path,
+    population_field: Optional[str] = None,
+    *,
+    progress: Optional[ProgressCallback] = None,
+    **options: Any,
+) -> dict[str, Any]:
+    """Accessibility (2SFCA, E2SFCA, 3SFCA, gravity) and service gaps per
+    category; options as ``job_specs()`` "accessibility". Per category:
+    ``access``, ``unserved``, ``low_access``, ``gap_score`` per unit and
+    ``by_zone`` (zone, unserved, low access, gap score), worst first."""
 
-def suggest_sites(services: Path, demand: Path, population_field: str, category: str, *, sites: int = 3,
-                  minutes: float = 30.0, candidates: Optional[Path] = None, id_field: Optional[str] = None,
-                  name_field: Optional[str] = None, mode: str = "walk", network: Optional[Network] = None,
-                  working_epsg: Optional[int] = None, output: Optional[Path] = None, append: bool = False,
-                  progress: Optional[ProgressCallback] = None) -> dict[str, Any]:
-    """New sites for ``category`` (MCLP: greedy then interchange) among candidate points (default:
-    the demand units) covering the most population not within ``minutes`` of a service: sites,
-    gains (persons per site), covered_before, covered_after. Writes layer suggested_sites."""
+def suggest_sites(
+    services: Path,
+    demand: Path,
+    population_field: Optional[str] = None,
+    category: Optional[str] = None,
+    *,
+    progress: Optional[ProgressCallback] = None,
+    **options: Any,
+) -> dict[str, Any]:
+    """New sites for a category (MCLP, greedy with interchange); options as
+    ``job_specs()`` "siting". Returns the chosen ``sites`` (labels),
+    ``site_index``, ``xy`` (metres), ``gains`` (people), ``covered_before``,
+    ``covered_after`` and ``population_total``."""
+
+def build_network(source: Path, output: Path, **options: Any) -> dict[str, Any]:
+    """Builds and saves a network unless ``output`` holds one built the same
+    way from the same, unchanged source; ``status`` is built, rebuilt or
+    up_to_date; ``info`` its size per mode."""

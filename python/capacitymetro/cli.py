@@ -20,8 +20,6 @@ from .demo import ATTRIBUTION, run_demo
 from .publish import PublishError
 
 
-
-
 class ProgressBar:
     """A one-line bar on stderr, shown only when stderr is a terminal."""
 

@@ -31,7 +31,11 @@ impl std::str::FromStr for Decay {
         let mut parts = text.split(':');
         let name = parts.next().unwrap_or_default();
         let numbers: Vec<f64> = parts
-            .map(|p| p.trim().parse::<f64>().map_err(|_| Error::parameter("decay", format!("'{p}' in '{text}' is not a number"))))
+            .map(|p| {
+                p.trim()
+                    .parse::<f64>()
+                    .map_err(|_| Error::parameter("decay", format!("'{p}' in '{text}' is not a number")))
+            })
             .collect::<Result<_>>()?;
         let arity = |n: std::ops::RangeInclusive<usize>| {
             if n.contains(&numbers.len()) {
@@ -45,7 +49,8 @@ impl std::str::FromStr for Decay {
             "linear" => arity(1..=1).map(|_| Decay::Linear { zero_at_s: numbers[0] }),
             "exponential" => arity(1..=1).map(|_| Decay::Exponential { scale_s: numbers[0] }),
             "gaussian" => arity(1..=1).map(|_| Decay::Gaussian { sigma_s: numbers[0] }),
-            "power" => arity(1..=2).map(|_| Decay::Power { exponent: numbers[0], min_cost_s: numbers.get(1).copied().unwrap_or(0.0) }),
+            "power" => arity(1..=2)
+                .map(|_| Decay::Power { exponent: numbers[0], min_cost_s: numbers.get(1).copied().unwrap_or(0.0) }),
             other => Err(Error::parameter(
                 "decay",
                 format!("'{other}' is not one of uniform, linear, exponential, gaussian, power"),
@@ -91,8 +96,11 @@ impl Decay {
             Decay::Exponential { scale_s } => positive("scale_s", *scale_s)?,
             Decay::Gaussian { sigma_s } => positive("sigma_s", *sigma_s)?,
             Decay::Power { exponent, min_cost_s } => {
-                if !exponent.is_finite() || !(min_cost_s.is_finite() && *min_cost_s >= 0.0) {
-                    return Err(Error::parameter("exponent", "exponent and min_cost_s must be finite, min_cost_s >= 0"));
+                if !exponent.is_finite() || !min_cost_s.is_finite() || *min_cost_s < 0.0 {
+                    return Err(Error::parameter(
+                        "exponent",
+                        "exponent and min_cost_s must be finite, min_cost_s >= 0",
+                    ));
                 }
             }
             Decay::Uniform => {}

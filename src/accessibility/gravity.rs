@@ -6,6 +6,12 @@ use super::{two_sfca, Catchment, CostMatrix, Decay};
 use crate::error::Result;
 
 /// Shen's gravity index over the pairs within `max_cost_s` (infinity for all pairs).
-pub fn gravity(matrix: &CostMatrix, supply: &[f64], demand: &[f64], decay: &Decay, max_cost_s: f64) -> Result<Catchment> {
+pub fn gravity(
+    matrix: &CostMatrix,
+    supply: &[f64],
+    demand: &[f64],
+    decay: &Decay,
+    max_cost_s: f64,
+) -> Result<Catchment> {
     two_sfca(matrix, supply, demand, decay, max_cost_s)
 }

@@ -30,10 +30,16 @@ impl CostMatrix {
     pub fn new(demands: usize, services: usize, pairs: Vec<Pair>) -> Result<Self> {
         for (k, p) in pairs.iter().enumerate() {
             if p.demand as usize >= demands || p.service as usize >= services {
-                return Err(Error::parameter("pairs", format!("pair {k} names a demand unit or service that does not exist")));
+                return Err(Error::parameter(
+                    "pairs",
+                    format!("pair {k} names a demand unit or service that does not exist"),
+                ));
             }
             if !(p.cost_s.is_finite() && p.cost_s >= 0.0) {
-                return Err(Error::parameter("cost", format!("pair {k} has cost {}, not a finite cost >= 0", p.cost_s)));
+                return Err(Error::parameter(
+                    "cost",
+                    format!("pair {k} has cost {}, not a finite cost >= 0", p.cost_s),
+                ));
             }
         }
         Ok(CostMatrix { demands, services, pairs })

@@ -18,7 +18,7 @@ mod two_sfca;
 
 pub use catchment::{floating_catchment, Catchment};
 pub use decay::Decay;
-pub use e2sfca::{e2sfca, default_zones};
+pub use e2sfca::{default_zones, e2sfca};
 pub use gravity::gravity;
 pub use matrix::{CostMatrix, Pair};
 pub use three_sfca::three_sfca;

@@ -9,7 +9,13 @@ use super::{floating_catchment, Catchment, CostMatrix, Decay};
 use crate::error::Result;
 
 /// 3SFCA within `max_cost_s`.
-pub fn three_sfca(matrix: &CostMatrix, supply: &[f64], demand: &[f64], decay: &Decay, max_cost_s: f64) -> Result<Catchment> {
+pub fn three_sfca(
+    matrix: &CostMatrix,
+    supply: &[f64],
+    demand: &[f64],
+    decay: &Decay,
+    max_cost_s: f64,
+) -> Result<Catchment> {
     let decay = decay.clone().validated()?;
     let w: Vec<f64> = matrix.pairs.iter().map(|p| decay.weight(p.cost_s)).collect();
     let mut total = vec![0.0; matrix.demands];

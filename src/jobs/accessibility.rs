@@ -107,14 +107,21 @@ impl IndexOptions {
             DecayName::Gaussian => Some(Decay::Gaussian { sigma_s: t }),
             DecayName::Power => Some(Decay::Power { exponent: self.decay_exponent, min_cost_s: t }),
         };
-        let decay = decay.map(Decay::validated).transpose().map_err(|e| Error::parameter("decay_minutes", e.to_string()))?;
+        let decay =
+            decay.map(Decay::validated).transpose().map_err(|e| Error::parameter("decay_minutes", e.to_string()))?;
         let method = match self.method {
             IndexMethod::TwoStep => Method::TwoStep { decay: decay.unwrap_or(Decay::Uniform) },
-            IndexMethod::ThreeStep => Method::ThreeStep { decay: decay.unwrap_or(Decay::Power { exponent: -1.0, min_cost_s: 0.0 }) },
-            IndexMethod::Gravity => Method::Gravity { decay: decay.unwrap_or(Decay::Power { exponent: -1.0, min_cost_s: 60.0 }) },
+            IndexMethod::ThreeStep => {
+                Method::ThreeStep { decay: decay.unwrap_or(Decay::Power { exponent: -1.0, min_cost_s: 0.0 }) }
+            }
+            IndexMethod::Gravity => {
+                Method::Gravity { decay: decay.unwrap_or(Decay::Power { exponent: -1.0, min_cost_s: 60.0 }) }
+            }
             IndexMethod::Enhanced => {
                 let steps: Vec<(f64, f64)> = self.e2sfca_steps.iter().map(|(m, w)| (seconds(*m), *w)).collect();
-                Decay::Step { zones: steps.clone() }.validated().map_err(|e| Error::parameter("e2sfca_steps", e.to_string()))?;
+                Decay::Step { zones: steps.clone() }
+                    .validated()
+                    .map_err(|e| Error::parameter("e2sfca_steps", e.to_string()))?;
                 Method::Enhanced { zones: steps }
             }
         };
@@ -156,7 +163,11 @@ pub struct AccessibilityReport {
 }
 
 /// Runs accessibility and gaps; writes the layers `accessibility` and `gaps_by_zone`.
-pub fn run_accessibility(options: &AccessibilityOptions, network: Option<Arc<Network>>, progress: &dyn Progress) -> Result<AccessibilityReport> {
+pub fn run_accessibility(
+    options: &AccessibilityOptions,
+    network: Option<Arc<Network>>,
+    progress: &dyn Progress,
+) -> Result<AccessibilityReport> {
     check(options)?;
     let categories = vocabulary().indices_of(&options.categories)?;
     let method = options.index.method()?;
@@ -171,9 +182,17 @@ pub fn run_accessibility(options: &AccessibilityOptions, network: Option<Arc<Net
         for (n, &category) in categories.iter().enumerate() {
             let members = prepared.members(category);
             let services = &prepared.services;
-            let index = FacilityIndex::new(members.iter().map(|&s| [services[s].x, services[s].y]).collect(), Vec::new())?;
+            let index =
+                FacilityIndex::new(members.iter().map(|&s| [services[s].x, services[s].y]).collect(), Vec::new())?;
             let scaled = |done: usize, all: usize| progress.report(n * all + done, total * all.max(1));
-            let matrix = CostMatrix::from_model(&demand.points, &index, model.as_dyn(), None, catchment_s.max(served_s), &scaled)?;
+            let matrix = CostMatrix::from_model(
+                &demand.points,
+                &index,
+                model.as_dyn(),
+                None,
+                catchment_s.max(served_s),
+                &scaled,
+            )?;
             let supply: Vec<f64> = members.iter().map(|&s| services[s].capacity).collect();
             let access = if members.is_empty() {
                 vec![0.0; demand.points.len()]
@@ -255,8 +274,10 @@ fn access_layer(options: &AccessibilityOptions, prepared: &Prepared, results: &[
     let per_field = |suffix: &str, values: &dyn Fn(&CategoryAccess) -> Vec<f64>| -> Vec<(String, Vec<f64>)> {
         results.iter().map(|c| (format!("{}_{suffix}", vocabulary.categories[c.category].id), values(c))).collect()
     };
-    let mut styles = styles::quintile_styles("accessibility", &per_field("access", &|c| c.access.clone()), false, polygons);
-    let gaps = styles::quintile_styles("accessibility", &per_field("gap_score", &|c| c.gap_score.clone()), true, polygons);
+    let mut styles =
+        styles::quintile_styles("accessibility", &per_field("access", &|c| c.access.clone()), false, polygons);
+    let gaps =
+        styles::quintile_styles("accessibility", &per_field("gap_score", &|c| c.gap_score.clone()), true, polygons);
     styles.extend(gaps.into_iter().map(|g| LayerStyle { default: false, ..g }));
     let method = IndexMethod::NAMES[options.index.method as usize];
     let schema = LayerSchema {
@@ -285,7 +306,11 @@ fn gaps_table(options: &AccessibilityOptions, results: &[CategoryAccess]) -> Out
         FieldSchema::new("zone", FieldKind::Text, Role::Id, None, "Zona", "Zone"),
         FieldSchema::new("rank", FieldKind::Integer, Role::Rank, None, "Posizione", "Rank"),
     ];
-    fields.extend(PER_CATEGORY[1..].iter().map(|&(suffix, role, unit, it, en)| FieldSchema::new(suffix, FieldKind::Real, role, unit, it, en)));
+    fields.extend(
+        PER_CATEGORY[1..]
+            .iter()
+            .map(|&(suffix, role, unit, it, en)| FieldSchema::new(suffix, FieldKind::Real, role, unit, it, en)),
+    );
     let rows = results
         .iter()
         .flat_map(|c| {

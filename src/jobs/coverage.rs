@@ -14,9 +14,7 @@ use crate::error::Result;
 use crate::job_options;
 use crate::network::Network;
 use crate::output::services::services_layer;
-use crate::output::{
-    styles, FieldKind, FieldSchema, GeometryKind, Granularity, LayerSchema, OutputLayer, Role, Value,
-};
+use crate::output::{styles, FieldKind, FieldSchema, GeometryKind, Granularity, LayerSchema, OutputLayer, Role, Value};
 use crate::progress::Progress;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -123,7 +121,11 @@ pub struct CoverageReport {
 }
 
 /// Runs a coverage job: read, analyse, and write the GeoPackage.
-pub fn run_coverage(options: &CoverageOptions, network: Option<std::sync::Arc<Network>>, progress: &dyn Progress) -> Result<CoverageReport> {
+pub fn run_coverage(
+    options: &CoverageOptions,
+    network: Option<std::sync::Arc<Network>>,
+    progress: &dyn Progress,
+) -> Result<CoverageReport> {
     check(options)?;
     let vocabulary = vocabulary();
     let categories = vocabulary.indices_of(&options.categories)?;
@@ -154,7 +156,10 @@ pub fn run_coverage(options: &CoverageOptions, network: Option<std::sync::Arc<Ne
             count_within_minutes: options.count_within_minutes,
             unreachable_services: unreachable.iter().map(|&s| service_id(s)).collect(),
             demand: DemandReport::new(demand),
-            coverage: found.iter().map(|c| (vocabulary.categories[c.category].id.clone(), CategoryResult::new(c, service_id))).collect(),
+            coverage: found
+                .iter()
+                .map(|c| (vocabulary.categories[c.category].id.clone(), CategoryResult::new(c, service_id)))
+                .collect(),
             summary: summaries.iter().map(|s| summary_row(&prepared, s)).collect(),
             services: prepared.services.clone(),
             layers,
@@ -195,10 +200,38 @@ fn unit_layer(options: &CoverageOptions, prepared: &super::Prepared, found: &[Ca
         let id = &vocabulary.categories[c.category].id;
         let (it, en) = labels(c.category);
         fields.extend([
-            FieldSchema::new(format!("{id}_nearest_id"), FieldKind::Text, Role::Attribute, None, format!("{it}: servizio più vicino"), format!("{en}: nearest service")),
-            FieldSchema::new(format!("{id}_nearest_m"), FieldKind::Real, Role::Distance, Some("m"), format!("{it}: distanza (m)"), format!("{en}: distance (m)")),
-            FieldSchema::new(format!("{id}_nearest_min"), FieldKind::Real, Role::TravelTime, Some("min"), format!("{it}: minuti al più vicino"), format!("{en}: minutes to the nearest")),
-            FieldSchema::new(count_field(id, minutes), FieldKind::Integer, Role::CountOfServices, Some("services"), format!("{it}: servizi entro {minutes} min"), format!("{en}: services within {minutes} min")),
+            FieldSchema::new(
+                format!("{id}_nearest_id"),
+                FieldKind::Text,
+                Role::Attribute,
+                None,
+                format!("{it}: servizio più vicino"),
+                format!("{en}: nearest service"),
+            ),
+            FieldSchema::new(
+                format!("{id}_nearest_m"),
+                FieldKind::Real,
+                Role::Distance,
+                Some("m"),
+                format!("{it}: distanza (m)"),
+                format!("{en}: distance (m)"),
+            ),
+            FieldSchema::new(
+                format!("{id}_nearest_min"),
+                FieldKind::Real,
+                Role::TravelTime,
+                Some("min"),
+                format!("{it}: minuti al più vicino"),
+                format!("{en}: minutes to the nearest"),
+            ),
+            FieldSchema::new(
+                count_field(id, minutes),
+                FieldKind::Integer,
+                Role::CountOfServices,
+                Some("services"),
+                format!("{it}: servizi entro {minutes} min"),
+                format!("{en}: services within {minutes} min"),
+            ),
         ]);
     }
     let rows = (0..demand.ids.len())
@@ -253,8 +286,22 @@ fn zone_table(options: &CoverageOptions, demand: &Demand, found: &[CategoryCover
         FieldSchema::new("category", FieldKind::Text, Role::Category, None, "Categoria", "Category"),
         FieldSchema::new("zone", FieldKind::Text, Role::Id, None, "Zona", "Zone"),
         FieldSchema::new("population", FieldKind::Real, Role::CountOfPeople, Some("persons"), "Residenti", "Residents"),
-        FieldSchema::new("reached", FieldKind::Real, Role::CountOfPeople, Some("persons"), format!("Residenti con un servizio entro {minutes} min"), format!("Residents with a service within {minutes} min")),
-        FieldSchema::new("not_reached", FieldKind::Real, Role::CountOfPeople, Some("persons"), format!("Residenti senza servizi entro {minutes} min"), format!("Residents with no service within {minutes} min")),
+        FieldSchema::new(
+            "reached",
+            FieldKind::Real,
+            Role::CountOfPeople,
+            Some("persons"),
+            format!("Residenti con un servizio entro {minutes} min"),
+            format!("Residents with a service within {minutes} min"),
+        ),
+        FieldSchema::new(
+            "not_reached",
+            FieldKind::Real,
+            Role::CountOfPeople,
+            Some("persons"),
+            format!("Residenti senza servizi entro {minutes} min"),
+            format!("Residents with no service within {minutes} min"),
+        ),
     ];
     let mut rows = Vec::new();
     for c in found {
@@ -282,21 +329,43 @@ fn zone_table(options: &CoverageOptions, demand: &Demand, found: &[CategoryCover
         granularity: Granularity::Zone,
         title_it: format!("Residenti raggiunti entro {minutes} minuti, per zona"),
         title_en: format!("Residents reached within {minutes} minutes, by zone"),
-        abstract_it: format!("Per categoria e zona: residenti, residenti con un servizio entro {minutes} minuti e senza."),
-        abstract_en: format!("Per category and zone: residents, residents with a service within {minutes} minutes and without."),
+        abstract_it: format!(
+            "Per categoria e zona: residenti, residenti con un servizio entro {minutes} minuti e senza."
+        ),
+        abstract_en: format!(
+            "Per category and zone: residents, residents with a service within {minutes} minutes and without."
+        ),
         fields,
     };
     OutputLayer { schema, geometry: None, rows, styles: Vec::new() }
 }
 
-fn summary_table(options: &CoverageOptions, prepared: &super::Prepared, summaries: &[PopulationSummary]) -> OutputLayer {
+fn summary_table(
+    options: &CoverageOptions,
+    prepared: &super::Prepared,
+    summaries: &[PopulationSummary],
+) -> OutputLayer {
     let demand = prepared.demand();
     let mut fields = vec![
         FieldSchema::new("category", FieldKind::Text, Role::Category, None, "Categoria", "Category"),
         FieldSchema::new("label_en", FieldKind::Text, Role::Label, None, "Nome (inglese)", "Name (English)"),
         FieldSchema::new("label_it", FieldKind::Text, Role::Label, None, "Nome (italiano)", "Name (Italian)"),
-        FieldSchema::new("services", FieldKind::Integer, Role::CountOfServices, Some("services"), "Servizi", "Services"),
-        FieldSchema::new("population_total", FieldKind::Real, Role::CountOfPeople, Some("persons"), "Residenti", "Residents"),
+        FieldSchema::new(
+            "services",
+            FieldKind::Integer,
+            Role::CountOfServices,
+            Some("services"),
+            "Servizi",
+            "Services",
+        ),
+        FieldSchema::new(
+            "population_total",
+            FieldKind::Real,
+            Role::CountOfPeople,
+            Some("persons"),
+            "Residenti",
+            "Residents",
+        ),
     ];
     for minutes in &options.summary_minutes {
         let m = minutes.round() as i64;
@@ -341,7 +410,11 @@ fn summary_table(options: &CoverageOptions, prepared: &super::Prepared, summarie
 
 impl CoverageOptions {
     /// Options for the given files, the rest by default.
-    pub fn for_files(services: impl Into<std::path::PathBuf>, demand: impl Into<std::path::PathBuf>, population_field: &str) -> Self {
+    pub fn for_files(
+        services: impl Into<std::path::PathBuf>,
+        demand: impl Into<std::path::PathBuf>,
+        population_field: &str,
+    ) -> Self {
         let mut options = CoverageOptions::default();
         options.services.services = Some(services.into());
         options.demand.demand = Some(demand.into());

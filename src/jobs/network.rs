@@ -41,7 +41,11 @@ impl NetworkBuildOptions {
     pub fn build_options(&self) -> BuildOptions {
         BuildOptions {
             working_epsg: self.working_epsg,
-            fields: LineFields { speed_km_h: self.speed_field.clone(), oneway: self.oneway_field.clone(), modes: self.modes_field.clone() },
+            fields: LineFields {
+                speed_km_h: self.speed_field.clone(),
+                oneway: self.oneway_field.clone(),
+                modes: self.modes_field.clone(),
+            },
             tolerance_m: self.tolerance_m,
             ..Default::default()
         }
@@ -78,14 +82,19 @@ impl NetworkInfo {
             modes: network
                 .modes
                 .iter()
-                .map(|m| (m.mode.as_str(), ModeInfo {
-                    nodes: m.graph.node_count(),
-                    edges: m.graph.edge_count(),
-                    length_m: m.graph.links.iter().map(|l| l.length_m).sum(),
-                    islands_dropped: m.islands.count,
-                    island_nodes_dropped: m.islands.nodes,
-                    island_length_m_dropped: m.islands.length_m,
-                }))
+                .map(|m| {
+                    (
+                        m.mode.as_str(),
+                        ModeInfo {
+                            nodes: m.graph.node_count(),
+                            edges: m.graph.edge_count(),
+                            length_m: m.graph.links.iter().map(|l| l.length_m).sum(),
+                            islands_dropped: m.islands.count,
+                            island_nodes_dropped: m.islands.nodes,
+                            island_length_m_dropped: m.islands.length_m,
+                        },
+                    )
+                })
                 .collect(),
         }
     }

@@ -197,7 +197,9 @@ impl Parameter {
                 Some(list) if !list.is_empty() => {
                     for pair in list {
                         match pair.as_array().map(Vec::as_slice) {
-                            Some([a, b]) if a.as_f64().is_some_and(f64::is_finite) && b.as_f64().is_some_and(f64::is_finite) => {}
+                            Some([a, b])
+                                if a.as_f64().is_some_and(f64::is_finite) && b.as_f64().is_some_and(f64::is_finite) => {
+                            }
                             _ => return fail(format!("{} is not a pair of numbers", Self::show(pair))),
                         }
                     }
@@ -239,7 +241,8 @@ pub trait JobOptions: Sized + Default + Serialize + serde::de::DeserializeOwned 
                 return Err(Error::parameter(name, format!("unknown option (options: {})", known.join(", "))));
             }
         }
-        let mut complete = serde_json::to_value(Self::default()).map_err(|e| Error::parameter("options", e.to_string()))?;
+        let mut complete =
+            serde_json::to_value(Self::default()).map_err(|e| Error::parameter("options", e.to_string()))?;
         let fields = complete.as_object_mut().expect("options serialise to a map");
         // A flattened member serialises its fields at the top level too.
         for parameter in &table {

@@ -76,7 +76,10 @@ fn working_epsg(named: Option<u32>, network: Option<&Network>) -> Result<Option<
     match (named, network) {
         (Some(a), Some(n)) if a != n.epsg => Err(Error::parameter(
             "working_epsg",
-            format!("EPSG:{a} differs from the network's EPSG:{}; rebuild the network in EPSG:{a} or leave it out", n.epsg),
+            format!(
+                "EPSG:{a} differs from the network's EPSG:{}; rebuild the network in EPSG:{a} or leave it out",
+                n.epsg
+            ),
         )),
         (_, Some(n)) => Ok(Some(n.epsg)),
         (named, None) => Ok(named),
@@ -92,7 +95,8 @@ pub fn prepare<T>(
 ) -> Result<T> {
     let source = LayerSource::new(required(&services.services, "services")?, services.services_layer.as_deref());
     let (all, working_crs) = read_services(&source, working_epsg(services.working_epsg, network)?)?;
-    let index = FacilityIndex::new(all.iter().map(|s| [s.x, s.y]).collect(), all.iter().map(|s| s.categories).collect())?;
+    let index =
+        FacilityIndex::new(all.iter().map(|s| [s.x, s.y]).collect(), all.iter().map(|s| s.categories).collect())?;
     let (demand, display_polygons) = match demand {
         None => (None, None),
         Some(input) => {

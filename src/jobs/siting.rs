@@ -59,7 +59,11 @@ pub struct SitingReport {
 }
 
 /// Candidate points and labels from a layer, in the working CRS.
-fn read_candidates(path: &std::path::Path, id_field: Option<&str>, working: &crate::crs::WorkingCrs) -> Result<(Vec<[f64; 2]>, Vec<String>)> {
+fn read_candidates(
+    path: &std::path::Path,
+    id_field: Option<&str>,
+    working: &crate::crs::WorkingCrs,
+) -> Result<(Vec<[f64; 2]>, Vec<String>)> {
     let layer = read_layer(&LayerSource::new(path, None))?;
     if let Some(field) = id_field {
         layer.require_field(field)?;
@@ -79,7 +83,11 @@ fn read_candidates(path: &std::path::Path, id_field: Option<&str>, working: &cra
 }
 
 /// Runs MCLP for one category; writes the layer `suggested_sites`.
-pub fn run_siting(options: &SitingOptions, network: Option<Arc<Network>>, progress: &dyn Progress) -> Result<SitingReport> {
+pub fn run_siting(
+    options: &SitingOptions,
+    network: Option<Arc<Network>>,
+    progress: &dyn Progress,
+) -> Result<SitingReport> {
     check(options)?;
     let category_id = required(&options.category, "category")?;
     let category = vocabulary().indices_of(std::slice::from_ref(category_id))?[0];
@@ -91,15 +99,18 @@ pub fn run_siting(options: &SitingOptions, network: Option<Arc<Network>>, progre
             None => (demand.points.clone(), demand.names.clone()),
             Some(path) => read_candidates(path, options.candidates_id_field.as_deref(), &prepared.working_crs)?,
         };
-        let existing: Vec<[f64; 2]> = prepared.members(category).iter().map(|&s| [prepared.services[s].x, prepared.services[s].y]).collect();
+        let existing: Vec<[f64; 2]> =
+            prepared.members(category).iter().map(|&s| [prepared.services[s].x, prepared.services[s].y]).collect();
         let existing = FacilityIndex::new(existing, Vec::new())?;
-        let covered_matrix = CostMatrix::from_model(&demand.points, &existing, model.as_dyn(), None, within_s, progress)?;
+        let covered_matrix =
+            CostMatrix::from_model(&demand.points, &existing, model.as_dyn(), None, within_s, progress)?;
         let mut covered = vec![false; demand.points.len()];
         for p in &covered_matrix.pairs {
             covered[p.demand as usize] = true;
         }
         let candidate_index = FacilityIndex::new(candidates.clone(), Vec::new())?;
-        let matrix = CostMatrix::from_model(&demand.points, &candidate_index, model.as_dyn(), None, within_s, progress)?;
+        let matrix =
+            CostMatrix::from_model(&demand.points, &candidate_index, model.as_dyn(), None, within_s, progress)?;
         let mut covers = vec![Vec::new(); candidates.len()];
         for p in &matrix.pairs {
             covers[p.service as usize].push(p.demand);
@@ -133,9 +144,30 @@ fn sites_layer(options: &SitingOptions, report: &SitingReport) -> OutputLayer {
         FieldSchema::new("rank", FieldKind::Integer, Role::Rank, None, "Posizione", "Rank"),
         FieldSchema::new("candidate", FieldKind::Text, Role::Label, None, "Luogo", "Place"),
         FieldSchema::new("category", FieldKind::Text, Role::Category, None, "Categoria", "Category"),
-        FieldSchema::new("population_gained", FieldKind::Real, Role::CountOfPeople, Some("persons"), "Residenti in più coperti", "Residents newly covered"),
-        FieldSchema::new("covered_before", FieldKind::Real, Role::CountOfPeople, Some("persons"), "Coperti prima", "Covered before"),
-        FieldSchema::new("covered_after", FieldKind::Real, Role::CountOfPeople, Some("persons"), "Coperti dopo", "Covered after"),
+        FieldSchema::new(
+            "population_gained",
+            FieldKind::Real,
+            Role::CountOfPeople,
+            Some("persons"),
+            "Residenti in più coperti",
+            "Residents newly covered",
+        ),
+        FieldSchema::new(
+            "covered_before",
+            FieldKind::Real,
+            Role::CountOfPeople,
+            Some("persons"),
+            "Coperti prima",
+            "Covered before",
+        ),
+        FieldSchema::new(
+            "covered_after",
+            FieldKind::Real,
+            Role::CountOfPeople,
+            Some("persons"),
+            "Coperti dopo",
+            "Covered after",
+        ),
     ];
     let rows = report
         .sites
@@ -160,7 +192,9 @@ fn sites_layer(options: &SitingOptions, report: &SitingReport) -> OutputLayer {
         granularity: Granularity::Place,
         title_it: "Nuove sedi suggerite".into(),
         title_en: "Suggested new sites".into(),
-        abstract_it: format!("Sedi che porterebbero entro {minutes} minuti da un servizio il maggior numero di residenti."),
+        abstract_it: format!(
+            "Sedi che porterebbero entro {minutes} minuti da un servizio il maggior numero di residenti."
+        ),
         abstract_en: format!("Sites that would bring the most residents within {minutes} minutes of a service."),
         fields,
     };

@@ -42,6 +42,9 @@ job_options! {
     }
 }
 
+/// A ring of `(x, y)` in the working CRS.
+pub type Ring = Vec<(f64, f64)>;
+
 /// One area as a report shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct AreaReport {
@@ -49,7 +52,7 @@ pub struct AreaReport {
     pub category: Option<String>,
     pub minutes: f64,
     /// Polygons as (exterior ring, interior rings) of `(x, y)` in the working CRS.
-    pub polygons: Vec<(Vec<(f64, f64)>, Vec<Vec<(f64, f64)>>)>,
+    pub polygons: Vec<(Ring, Vec<Ring>)>,
 }
 
 /// What a travel-areas job made.
@@ -64,19 +67,35 @@ pub struct TravelAreasReport {
 }
 
 /// Runs a travel-areas job and writes the layers `services` and `travel_areas`.
-pub fn run_travel_areas(options: &TravelAreasOptions, network: Option<Arc<Network>>, progress: &dyn Progress) -> Result<TravelAreasReport> {
+pub fn run_travel_areas(
+    options: &TravelAreasOptions,
+    network: Option<Arc<Network>>,
+    progress: &dyn Progress,
+) -> Result<TravelAreasReport> {
     check(options)?;
     let vocabulary = vocabulary();
-    let wanted = vocabulary.parse_set(options.categories.iter().map(String::as_str)).map_err(|m| Error::parameter("categories", m))?;
+    let wanted = vocabulary
+        .parse_set(options.categories.iter().map(String::as_str))
+        .map_err(|m| Error::parameter("categories", m))?;
     let network = network_for(&options.services, network)?
         .ok_or_else(|| Error::parameter("network", "travel areas need a road network"))?;
     prepare(&options.services, None, Some(&network), |prepared, model| {
-        let Model::Network(model) = model else { unreachable!("prepare chooses the network model when given a network") };
+        let Model::Network(model) = model else {
+            unreachable!("prepare chooses the network model when given a network")
+        };
         let services: Vec<Service> =
             prepared.services.into_iter().filter(|s| wanted.is_empty() || s.categories.0 & wanted.0 != 0).collect();
-        let index = FacilityIndex::new(services.iter().map(|s| [s.x, s.y]).collect(), services.iter().map(|s| s.categories).collect())?;
+        let index = FacilityIndex::new(
+            services.iter().map(|s| [s.x, s.y]).collect(),
+            services.iter().map(|s| s.categories).collect(),
+        )?;
         let bands_s = options.time_bands_minutes.iter().map(|m| seconds(*m)).collect();
-        let area_options = TravelAreaOptions { bands_s, cell_m: options.cell_m, off_network_m: options.off_network_m, keep_surfaces: options.keep_surfaces };
+        let area_options = TravelAreaOptions {
+            bands_s,
+            cell_m: options.cell_m,
+            off_network_m: options.off_network_m,
+            keep_surfaces: options.keep_surfaces,
+        };
         let computed = travel_areas(model, &index, &area_options, progress)?;
         let mut areas = computed.areas;
         if options.dissolve {
@@ -122,7 +141,14 @@ fn areas_layer(services: &[Service], areas: &[TravelArea]) -> OutputLayer {
         FieldSchema::new("service_id", FieldKind::Text, Role::Id, None, "Servizio", "Service"),
         FieldSchema::new("service_name", FieldKind::Text, Role::Label, None, "Nome del servizio", "Service name"),
         FieldSchema::new("category", FieldKind::Text, Role::Category, None, "Categorie", "Categories"),
-        FieldSchema::new("band_min", FieldKind::Real, Role::TravelTime, Some("min"), "Entro (minuti)", "Within (minutes)"),
+        FieldSchema::new(
+            "band_min",
+            FieldKind::Real,
+            Role::TravelTime,
+            Some("min"),
+            "Entro (minuti)",
+            "Within (minutes)",
+        ),
     ];
     let rows = areas
         .iter()
@@ -130,12 +156,20 @@ fn areas_layer(services: &[Service], areas: &[TravelArea]) -> OutputLayer {
             let (id, name, categories) = match a.service {
                 Some(s) => {
                     let service = &services[s];
-                    let ids: Vec<&str> = service.categories.indices().map(|i| vocabulary.categories[i].id.as_str()).collect();
+                    let ids: Vec<&str> =
+                        service.categories.indices().map(|i| vocabulary.categories[i].id.as_str()).collect();
                     (Value::text(&service.id), Value::text(&service.name), Value::text(&ids.join(";")))
                 }
-                None => (Value::Null, Value::Null, Value::text(a.category.map_or("", |c| vocabulary.categories[c].id.as_str()))),
+                None => (
+                    Value::Null,
+                    Value::Null,
+                    Value::text(a.category.map_or("", |c| vocabulary.categories[c].id.as_str())),
+                ),
             };
-            (Some(geo::Geometry::MultiPolygon(a.geometry.clone())), vec![id, name, categories, Value::Real(a.band_s / 60.0)])
+            (
+                Some(geo::Geometry::MultiPolygon(a.geometry.clone())),
+                vec![id, name, categories, Value::Real(a.band_s / 60.0)],
+            )
         })
         .collect();
     let mut bands: Vec<f64> = areas.iter().map(|a| a.band_s / 60.0).collect();

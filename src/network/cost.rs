@@ -28,7 +28,14 @@ pub struct NetworkCost<'n> {
 impl<'n> NetworkCost<'n> {
     /// Defaults: points join the network within 500 m, walking at 1.25 m/s.
     pub fn new(graph: &'n ModeGraph) -> Self {
-        NetworkCost { graph: &graph.graph, mode_graph: graph, mode: graph.mode, snapper: Snapper::new(&graph.graph), max_snap_m: 500.0, walk_m_s: 1.25 }
+        NetworkCost {
+            graph: &graph.graph,
+            mode_graph: graph,
+            mode: graph.mode,
+            snapper: Snapper::new(&graph.graph),
+            max_snap_m: 500.0,
+            walk_m_s: 1.25,
+        }
     }
 
     /// How a point joins the network, or `None` beyond `max_snap_m`.

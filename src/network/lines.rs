@@ -92,7 +92,11 @@ pub fn build_lines(path: &Path, options: &BuildOptions) -> Result<(u32, Vec<Mode
         let allowed: Vec<Mode> = match value(&fields.modes) {
             Some(text) => crate::catalogue::split_list(&text)
                 .into_iter()
-                .map(|m| m.parse::<Mode>().map_err(|_| fail(fields.modes.as_deref().unwrap_or(""), format!("'{m}' is not walk, bike or car"))))
+                .map(|m| {
+                    m.parse::<Mode>().map_err(|_| {
+                        fail(fields.modes.as_deref().unwrap_or(""), format!("'{m}' is not walk, bike or car"))
+                    })
+                })
                 .collect::<Result<_>>()?,
             None => vec![Mode::Walk, Mode::Bike, Mode::Car],
         };

@@ -94,11 +94,22 @@ pub fn access(tags: &Tags, mode: Mode, speeds: &OsmSpeeds) -> Option<f64> {
         return None;
     } else {
         let allowed = match mode {
-            Mode::Walk => !matches!(class, "motorway" | "trunk" | "cycleway" | "bridleway" | "construction" | "proposed"),
+            Mode::Walk => {
+                !matches!(class, "motorway" | "trunk" | "cycleway" | "bridleway" | "construction" | "proposed")
+            }
             Mode::Bike => matches!(
                 class,
-                "primary" | "secondary" | "tertiary" | "unclassified" | "residential" | "living_street" | "service"
-                    | "road" | "track" | "cycleway" | "path"
+                "primary"
+                    | "secondary"
+                    | "tertiary"
+                    | "unclassified"
+                    | "residential"
+                    | "living_street"
+                    | "service"
+                    | "road"
+                    | "track"
+                    | "cycleway"
+                    | "path"
             ),
             Mode::Car => speeds.car_default_km_h.iter().any(|(c, _)| c == class),
         };
@@ -148,7 +159,9 @@ pub fn directions(tags: &Tags, mode: Mode) -> (bool, bool) {
     if mode == Mode::Walk || tags.is("route", &["ferry"]) {
         return (true, true);
     }
-    if mode == Mode::Bike && (tags.is("oneway:bicycle", &["no"]) || tags.get("cycleway").is_some_and(|c| c.starts_with("opposite"))) {
+    if mode == Mode::Bike
+        && (tags.is("oneway:bicycle", &["no"]) || tags.get("cycleway").is_some_and(|c| c.starts_with("opposite")))
+    {
         return (true, true);
     }
     let implied = tags.is("junction", &["roundabout", "circular"]) || tags.is("highway", &["motorway"]);

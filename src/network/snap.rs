@@ -91,9 +91,7 @@ impl Anchor {
         };
         // A point on a node departs from and arrives at that node directly,
         // whichever directions the link allows.
-        let at_node = |node: u32, here: bool| {
-            here.then_some(Start { node, time_s: leg_s, length_m: snap.distance_m })
-        };
+        let at_node = |node: u32, here: bool| here.then_some(Start { node, time_s: leg_s, length_m: snap.distance_m });
         let (at_from, at_to) = (at_node(link.from, f <= 1e-12), at_node(link.to, f >= 1.0 - 1e-12));
         let departures = [part(link.forward, 1.0 - f, link.to), part(link.backward, f, link.from), at_from, at_to];
         let arrivals = [part(link.forward, f, link.from), part(link.backward, 1.0 - f, link.to), at_from, at_to];

@@ -60,7 +60,8 @@ pub fn replace_atomically(path: &Path, write: impl FnOnce(&Path) -> Result<()>) 
     let file_name = path.file_name().ok_or_else(|| Error::io(path.display(), "not a file path"))?.to_string_lossy();
     let extension = path.extension().map_or(String::new(), |e| format!(".{}", e.to_string_lossy()));
     let temporary = folder.join(format!(".{file_name}.{}.tmp{extension}", std::process::id()));
-    let result = write(&temporary).and_then(|_| std::fs::rename(&temporary, path).map_err(|e| Error::io(path.display(), e)));
+    let result =
+        write(&temporary).and_then(|_| std::fs::rename(&temporary, path).map_err(|e| Error::io(path.display(), e)));
     if result.is_err() {
         let _ = std::fs::remove_file(&temporary);
     }
@@ -159,7 +160,8 @@ fn write_styles(dataset: &mut Dataset, path: &Path, layers: &[OutputLayer]) -> R
     let exists = dataset.layer_by_name("layer_styles").is_ok();
     if exists {
         for output in layers.iter().filter(|l| !l.styles.is_empty()) {
-            let sql = format!("DELETE FROM layer_styles WHERE f_table_name = '{}'", output.schema.name.replace('\'', "''"));
+            let sql =
+                format!("DELETE FROM layer_styles WHERE f_table_name = '{}'", output.schema.name.replace('\'', "''"));
             dataset.execute_sql(sql, None, gdal::vector::sql::Dialect::SQLITE).map_err(gdal_error)?;
         }
     } else {
@@ -214,20 +216,36 @@ fn write_schemas(dataset: &mut Dataset, path: &Path, layers: &[OutputLayer]) -> 
         let s = &output.schema;
         rows.push((
             LAYER_TABLE.0,
-            vec![s.name.clone(), name_of(s.granularity), s.title_it.clone(), s.title_en.clone(), s.abstract_it.clone(), s.abstract_en.clone()],
+            vec![
+                s.name.clone(),
+                name_of(s.granularity),
+                s.title_it.clone(),
+                s.title_en.clone(),
+                s.abstract_it.clone(),
+                s.abstract_en.clone(),
+            ],
         ));
         for f in &s.fields {
             let unit = f.unit.unwrap_or_default().to_string();
             rows.push((
                 FIELD_TABLE.0,
-                vec![s.name.clone(), f.name.clone(), name_of(f.kind), name_of(f.role), unit, f.title_it.clone(), f.title_en.clone()],
+                vec![
+                    s.name.clone(),
+                    f.name.clone(),
+                    name_of(f.kind),
+                    name_of(f.role),
+                    unit,
+                    f.title_it.clone(),
+                    f.title_en.clone(),
+                ],
             ));
         }
     }
     for (table, columns) in [(LAYER_TABLE.0, &LAYER_TABLE.1[..]), (FIELD_TABLE.0, &FIELD_TABLE.1[..])] {
         if dataset.layer_by_name(table).is_ok() {
             for output in layers {
-                let sql = format!("DELETE FROM {table} WHERE layer_name = '{}'", output.schema.name.replace('\'', "''"));
+                let sql =
+                    format!("DELETE FROM {table} WHERE layer_name = '{}'", output.schema.name.replace('\'', "''"));
                 dataset.execute_sql(sql, None, gdal::vector::sql::Dialect::SQLITE).map_err(gdal_error)?;
             }
         } else {

@@ -96,7 +96,14 @@ pub struct FieldSchema {
 }
 
 impl FieldSchema {
-    pub fn new(name: impl Into<String>, kind: FieldKind, role: Role, unit: Option<&'static str>, title_it: impl Into<String>, title_en: impl Into<String>) -> Self {
+    pub fn new(
+        name: impl Into<String>,
+        kind: FieldKind,
+        role: Role,
+        unit: Option<&'static str>,
+        title_it: impl Into<String>,
+        title_en: impl Into<String>,
+    ) -> Self {
         FieldSchema { name: name.into(), kind, role, unit, title_it: title_it.into(), title_en: title_en.into() }
     }
 }

@@ -31,7 +31,8 @@ pub fn services_schema() -> LayerSchema {
         title_it: "Servizi per i migranti".into(),
         title_en: "Services for migrants".into(),
         abstract_it: "Sportelli e infopoint per cittadini stranieri: categorie, lingue, orari, contatti.".into(),
-        abstract_en: "Desks and infopoints for foreign residents: categories, languages, opening hours, contacts.".into(),
+        abstract_en: "Desks and infopoints for foreign residents: categories, languages, opening hours, contacts."
+            .into(),
         fields: FIELDS
             .iter()
             .map(|&(name, kind, role, it, en)| {
@@ -69,5 +70,10 @@ pub fn services_layer(services: &[Service]) -> OutputLayer {
             (Some(geo::Geometry::Point(geo::Point::new(s.x, s.y))), values)
         })
         .collect();
-    OutputLayer { schema: services_schema(), geometry: Some(GeometryKind::Point), rows, styles: vec![styles::services_style()] }
+    OutputLayer {
+        schema: services_schema(),
+        geometry: Some(GeometryKind::Point),
+        rows,
+        styles: vec![styles::services_style()],
+    }
 }

@@ -161,7 +161,17 @@ pub fn sites_style() -> LayerStyle {
 
 /// A graduated polygon style on `field`; `order_desc` draws the highest values first (underneath).
 #[allow(clippy::too_many_arguments)]
-fn graduated(name: &str, layer: &str, title: &str, field: &str, classes: &[Class], opacity: f64, order_desc: bool, default: bool, polygons: bool) -> LayerStyle {
+fn graduated(
+    name: &str,
+    layer: &str,
+    title: &str,
+    field: &str,
+    classes: &[Class],
+    opacity: f64,
+    order_desc: bool,
+    default: bool,
+    polygons: bool,
+) -> LayerStyle {
     let mut ranges = String::new();
     let mut symbols = String::new();
     let mut rules = String::new();
@@ -172,7 +182,11 @@ fn graduated(name: &str, layer: &str, title: &str, field: &str, classes: &[Class
             c.upper,
             escape(&c.label)
         ));
-        symbols.push_str(&if polygons { fill_symbol(i, &c.colour, opacity) } else { marker_symbol(i, &c.colour, "circle", 4.0) });
+        symbols.push_str(&if polygons {
+            fill_symbol(i, &c.colour, opacity)
+        } else {
+            marker_symbol(i, &c.colour, "circle", 4.0)
+        });
         let upper_op = if i + 1 == classes.len() { "PropertyIsLessThanOrEqualTo" } else { "PropertyIsLessThan" };
         let symbolizer = if polygons {
             format!(

@@ -44,7 +44,6 @@ pub fn accessibility_arrays<'py>(
     report(py, &result.py_err(py)?)
 }
 
-
 /// Accessibility and service gaps per category, from files; writes the
 /// layers `accessibility` and `gaps_by_zone` when `output` is given.
 /// Options: see `job_specs()` ("accessibility").
@@ -58,7 +57,8 @@ pub fn accessibility_job<'py>(
     progress: Option<Bound<'py, PyAny>>,
     options: Option<Bound<'py, PyDict>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let named = [("services", Some(&services)), ("demand", Some(&demand)), ("population_field", population_field.as_ref())];
+    let named =
+        [("services", Some(&services)), ("demand", Some(&demand)), ("population_field", population_field.as_ref())];
     let (options, network) = self::options::<AccessibilityOptions>(py, &named, options.as_ref())?;
     run(py, &options, network, progress, run_accessibility)
 }

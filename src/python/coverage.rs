@@ -6,9 +6,9 @@ use super::index::{category_sets, points};
 use super::options::{options, report, run};
 use super::progress::PyProgress;
 use crate::catalogue::vocabulary;
+use crate::cost::CostModel;
 use crate::cost::{Mode, StraightLine};
 use crate::coverage::coverage as coverage_of;
-use crate::cost::CostModel;
 use crate::index::FacilityIndex;
 use crate::jobs::coverage::CategoryResult;
 use crate::jobs::{run_coverage, CoverageOptions};
@@ -30,7 +30,8 @@ pub fn coverage<'py>(
     progress: Option<Bound<'py, PyAny>>,
     options: Option<Bound<'py, PyDict>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let named = [("services", Some(&services)), ("demand", Some(&demand)), ("population_field", population_field.as_ref())];
+    let named =
+        [("services", Some(&services)), ("demand", Some(&demand)), ("population_field", population_field.as_ref())];
     let (options, network) = self::options::<CoverageOptions>(py, &named, options.as_ref())?;
     run(py, &options, network, progress, run_coverage)
 }

@@ -6,10 +6,25 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 pyo3::create_exception!(capacitymetro._core, CapacityMetroError, PyException, "Base of every CapaCityMetro error.");
-pyo3::create_exception!(capacitymetro._core, InputError, CapacityMetroError, "Bad input: file, layer, feature, field or parameter.");
-pyo3::create_exception!(capacitymetro._core, CatalogueError, InputError, "The service catalogue has problems; see `.problems`.");
+pyo3::create_exception!(
+    capacitymetro._core,
+    InputError,
+    CapacityMetroError,
+    "Bad input: file, layer, feature, field or parameter."
+);
+pyo3::create_exception!(
+    capacitymetro._core,
+    CatalogueError,
+    InputError,
+    "The service catalogue has problems; see `.problems`."
+);
 pyo3::create_exception!(capacitymetro._core, CrsError, CapacityMetroError, "A CRS is missing, unknown or not metric.");
-pyo3::create_exception!(capacitymetro._core, CancelledError, CapacityMetroError, "The work was cancelled by the progress callback.");
+pyo3::create_exception!(
+    capacitymetro._core,
+    CancelledError,
+    CapacityMetroError,
+    "The work was cancelled by the progress callback."
+);
 
 fn problem_dict<'py>(py: Python<'py>, problem: &Problem) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
@@ -60,4 +75,3 @@ impl<T> IntoPyResult<T> for crate::error::Result<T> {
 pub fn parameter(name: &str, message: impl Into<String>) -> PyErr {
     InputError::new_err(Error::parameter(name, message).to_string())
 }
-

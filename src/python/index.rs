@@ -22,10 +22,7 @@ pub fn category_sets(categories: Option<Vec<String>>, n: usize) -> PyResult<Vec<
     if lists.len() != n {
         return Err(parameter("categories", format!("{} category lists for {n} points", lists.len())));
     }
-    lists
-        .iter()
-        .map(|l| vocabulary().parse_set(split_list(l)).map_err(|m| parameter("categories", m)))
-        .collect()
+    lists.iter().map(|l| vocabulary().parse_set(split_list(l)).map_err(|m| parameter("categories", m))).collect()
 }
 
 /// A category id as its index.

@@ -1,6 +1,9 @@
 //! The Python extension `capacitymetro._core`: thin wrappers, one file per
 //! core module. No analysis logic lives here.
 
+// pyo3 returns tuples of numpy arrays, whose types are long but plain.
+#![allow(clippy::type_complexity)]
+
 mod accessibility;
 mod catalogue;
 mod coverage;

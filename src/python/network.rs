@@ -1,9 +1,9 @@
 //! Wrapper of [`crate::network`]: build, save, open, inspect and search.
 
 use super::error::{parameter, IntoPyResult};
-use crate::jobs::network::{run_network_build, NetworkBuildOptions, NetworkInfo};
 use super::index::points;
 use crate::cost::Mode;
+use crate::jobs::network::{run_network_build, NetworkBuildOptions, NetworkInfo};
 use crate::network::{times_to_all, ModeGraph, Snapper, Start};
 use numpy::ndarray::Array2;
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray2};
@@ -34,7 +34,8 @@ impl Network {
     fn build(py: Python<'_>, source: Bound<'_, PyAny>, options: Option<Bound<'_, PyDict>>) -> PyResult<Self> {
         let keywords = options.unwrap_or_else(|| PyDict::new(py));
         keywords.set_item("output", "unused.cmnet")?;
-        let (options, _) = super::options::options::<NetworkBuildOptions>(py, &[("source", Some(&source))], Some(&keywords))?;
+        let (options, _) =
+            super::options::options::<NetworkBuildOptions>(py, &[("source", Some(&source))], Some(&keywords))?;
         let source = options.source.clone().unwrap_or_default();
         let network = py.detach(|| crate::network::Network::build(&source, &options.build_options())).py_err(py)?;
         Ok(Network { inner: Arc::new(network) })
@@ -123,9 +124,18 @@ impl Network {
         let snapper = Snapper::new(g);
         let snaps: Vec<_> = points(&xy, "xy")?.into_iter().map(|p| snapper.snap(p, max_snap_m)).collect();
         let d = PyDict::new(py);
-        d.set_item("link", snaps.iter().map(|s| s.map_or(-1, |s| i64::from(s.link))).collect::<Vec<_>>().into_pyarray(py))?;
-        d.set_item("fraction", snaps.iter().map(|s| s.map_or(f64::NAN, |s| s.fraction)).collect::<Vec<_>>().into_pyarray(py))?;
-        d.set_item("distance_m", snaps.iter().map(|s| s.map_or(f64::INFINITY, |s| s.distance_m)).collect::<Vec<_>>().into_pyarray(py))?;
+        d.set_item(
+            "link",
+            snaps.iter().map(|s| s.map_or(-1, |s| i64::from(s.link))).collect::<Vec<_>>().into_pyarray(py),
+        )?;
+        d.set_item(
+            "fraction",
+            snaps.iter().map(|s| s.map_or(f64::NAN, |s| s.fraction)).collect::<Vec<_>>().into_pyarray(py),
+        )?;
+        d.set_item(
+            "distance_m",
+            snaps.iter().map(|s| s.map_or(f64::INFINITY, |s| s.distance_m)).collect::<Vec<_>>().into_pyarray(py),
+        )?;
         let flat: Vec<f64> = snaps.iter().flat_map(|s| s.map_or([f64::NAN; 2], |s| s.point)).collect();
         d.set_item("xy", Array2::from_shape_vec((snaps.len(), 2), flat).expect("n x 2").into_pyarray(py))?;
         Ok(d)

@@ -41,7 +41,8 @@ impl Progress for PyProgress {
             }
             let Some(callback) = &self.callback else { return true };
             match callback.bind(py).call1((done, total)) {
-                Ok(answer) => !(answer.is_instance_of::<pyo3::types::PyBool>() && !answer.is_truthy().unwrap_or(true)),
+                // only an explicit False cancels
+                Ok(answer) => !answer.is_instance_of::<pyo3::types::PyBool>() || answer.is_truthy().unwrap_or(true),
                 Err(e) => self.keep(e),
             }
         })

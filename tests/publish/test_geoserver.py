@@ -8,9 +8,8 @@ import socket
 import sys
 from pathlib import Path
 
-import pytest
-
 import capacitymetro as cm
+import pytest
 from capacitymetro.publish import PublishError
 from capacitymetro.publish.geoserver import publish
 

@@ -14,9 +14,8 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 import capacitymetro as cm
+import pytest
 from capacitymetro.publish import PublishError, public_copy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -240,9 +239,9 @@ def test_no_suppressed_count_is_served(tmp_path):
             answers[code] = response.read().decode()
     assert "Borgo A" in answers["A"] and "Borgo B" in answers["B"]
     for code in ("A", "B"):
-        line = next(l for l in answers[code].splitlines() if l.strip().startswith("Residenti / Residents"))
+        line = next(x for x in answers[code].splitlines() if x.strip().startswith("Residenti / Residents"))
         assert "3" not in line and "8" not in line, line
-    assert "500" in next(l for l in answers["C"].splitlines() if "Residenti / Residents" in l)
+    assert "500" in next(x for x in answers["C"].splitlines() if "Residenti / Residents" in x)
 
 
 def test_publish_qgis_server_command(tmp_path):

@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from capacitymetro import DEMO_DATA
 
 SERVICE_FIELDS = ["id", "name", "operator_kind", "categories", "languages", "opening_hours", "municipality_istat"]

@@ -2,12 +2,11 @@
 
 import csv
 
+import capacitymetro as cm
 import numpy as np
 import pandas as pd
 import pyproj
 import pytest
-
-import capacitymetro as cm
 
 access_package = pytest.importorskip("access", reason="PySAL access is installed by the Makefile")
 from access import Access, weights  # noqa: E402

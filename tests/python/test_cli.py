@@ -5,7 +5,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import good_service, write_geojson
 
 CLI = [str(Path(sys.executable).with_name("capacitymetro"))]

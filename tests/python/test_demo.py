@@ -4,12 +4,11 @@ import csv
 import json
 import sqlite3
 
+import capacitymetro as cm
 import numpy as np
 import pyproj
 import pytest
 from shapely.geometry import Point, shape
-
-import capacitymetro as cm
 
 CAR_SPEED_M_S = 30 / 3.6  # documented straight-line defaults
 DETOUR = 1.3
@@ -118,7 +117,7 @@ def test_every_styled_layer_has_parsable_qml_and_sld(demo):
     assert tables == {"services", "municipalities", "accessibility", "suggested_sites"}
     for table in tables:
         assert sum(d for t, _, _, _, d in styles if t == table) == 1, f"{table}: one default style"
-    for table, name, qml, sld, _ in styles:
+    for _, name, qml, sld, _ in styles:
         qml_root = ET.fromstring(qml.split("\n", 1)[1])  # after the DOCTYPE line
         assert qml_root.find("renderer-v2") is not None, name
         sld_root = ET.fromstring(sld.encode())

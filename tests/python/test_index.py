@@ -1,9 +1,8 @@
 """FacilityIndex and coverage over arrays against numpy brute force."""
 
+import capacitymetro as cm
 import numpy as np
 import pytest
-
-import capacitymetro as cm
 
 CATEGORIES = ["legal", "health", "work"]
 

@@ -4,9 +4,8 @@ import math
 import shutil
 import subprocess
 
-import pytest
-
 import capacitymetro as cm
+import pytest
 from conftest import good_service, write_csv, write_geojson
 
 

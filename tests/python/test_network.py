@@ -2,15 +2,14 @@
 
 import shutil
 
+import capacitymetro as cm
 import numpy as np
 import pytest
 import scipy.sparse as sp
 import shapely
-from scipy.sparse.csgraph import dijkstra
-from shapely.geometry import MultiPolygon, Point, Polygon
-
-import capacitymetro as cm
 from conftest import write_geojson
+from scipy.sparse.csgraph import dijkstra
+from shapely.geometry import MultiPolygon, Polygon
 
 MODES = ("walk", "bike", "car")
 
@@ -233,7 +232,8 @@ def test_dissolved_areas_cover_each_service_area(tmp_path, helsinki):
     merged = cm.travel_areas(services, helsinki, time_bands_minutes=[10], dissolve=True)
     from shapely.ops import unary_union
 
-    shapes = lambda a: MultiPolygon([Polygon(e, h) for e, h in a["polygons"]])
+    def shapes(a):
+        return MultiPolygon([Polygon(e, h) for e, h in a["polygons"]])
     assert [a["category"] for a in merged["areas"]] == ["legal"]
     union = unary_union([shapes(a) for a in single["areas"]])
     assert shapes(merged["areas"][0]).symmetric_difference(union).area < 1e-3 * union.area

@@ -10,10 +10,9 @@ import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
 
+import capacitymetro as cm
 import numpy as np
 import pytest
-
-import capacitymetro as cm
 from conftest import DATA, ROOT, qgis_env, qgis_process, rows
 
 PLUGIN = ROOT / "qgis_plugin" / "capacitymetro"

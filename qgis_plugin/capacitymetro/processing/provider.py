@@ -5,8 +5,8 @@ from qgis.PyQt.QtCore import QCoreApplication
 
 from .algorithms.accessibility import AccessibilityIndex, ServiceGaps
 from .algorithms.catalogue import ValidateCatalogue
-from .algorithms.network import BuildNetwork, TravelAreas
 from .algorithms.nearest import NearestService
+from .algorithms.network import BuildNetwork, TravelAreas
 from .algorithms.sites import SuggestSites
 
 ALGORITHMS = (ValidateCatalogue, NearestService, BuildNetwork, TravelAreas, AccessibilityIndex, ServiceGaps,

@@ -1,0 +1,106 @@
+//! The job layer: the parameter table against the options structs, option
+//! checking, and the schema a job stores with its output.
+
+use capacitymetro::jobs::{job_specs, JobOptions};
+use capacitymetro::{run_coverage, CoverageOptions, Error, Silent};
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+fn data(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("python/capacitymetro/data").join(name)
+}
+
+#[test]
+fn every_field_is_in_the_table_with_its_default() {
+    // the oracle: the options struct's own Default, serialised
+    let defaults = serde_json::to_value(CoverageOptions::default()).unwrap();
+    let fields: BTreeSet<&str> = defaults.as_object().unwrap().keys().map(String::as_str).collect();
+    let table = CoverageOptions::parameters();
+    let names: BTreeSet<&str> = table.iter().map(|p| p.name).collect();
+    assert_eq!(fields, names);
+    for p in &table {
+        assert_eq!(p.default, defaults[p.name], "{}", p.name);
+        assert!(!p.help_en.is_empty() && !p.help_it.is_empty(), "{} has no help", p.name);
+    }
+    for spec in job_specs() {
+        let unique: BTreeSet<&str> = spec.parameters.iter().map(|p| p.name).collect();
+        assert_eq!(unique.len(), spec.parameters.len(), "{}: a name twice", spec.name);
+    }
+}
+
+fn values(json: serde_json::Value) -> serde_json::Map<String, serde_json::Value> {
+    json.as_object().unwrap().clone()
+}
+
+#[test]
+fn options_are_checked_against_the_table() {
+    let base = serde_json::json!({"services": "s.csv", "demand": "d.csv"});
+    let ok = CoverageOptions::from_values(&values(base.clone())).unwrap();
+    assert_eq!(ok.count_within_minutes, 30.0);
+    let cases = [
+        (serde_json::json!({"minutes": 5}), "minutes", "unknown option"),
+        (serde_json::json!({"count_within_minutes": 0}), "count_within_minutes", "greater than 0"),
+        (serde_json::json!({"count_within_minutes": "soon"}), "count_within_minutes", "is not a number"),
+        (serde_json::json!({"mode": "boat"}), "mode", "'boat' is not one of walk, bike, car"),
+        (serde_json::json!({"summary_minutes": []}), "summary_minutes", "non-empty list"),
+        (serde_json::json!({"services": null}), "services", "is required"),
+    ];
+    for (extra, name, message) in cases {
+        let mut given = values(base.clone());
+        given.extend(values(extra));
+        match CoverageOptions::from_values(&given) {
+            Err(Error::Parameter { name: got, message: text }) => {
+                assert_eq!(got, name);
+                assert!(text.contains(message), "{text}");
+            }
+            other => panic!("{name}: expected a parameter error, got {other:?}"),
+        }
+    }
+}
+
+fn schema_rows(path: &std::path::Path, sql: &str) -> Vec<(String, String)> {
+    let dataset = gdal::Dataset::open(path).unwrap();
+    let mut rows = Vec::new();
+    let mut result = dataset.execute_sql(sql, None, gdal::vector::sql::Dialect::SQLITE).unwrap().unwrap();
+    for f in gdal::vector::LayerAccess::features(&mut *result) {
+        rows.push((f.field_as_string(0).unwrap().unwrap(), f.field_as_string(1).unwrap().unwrap_or_default()));
+    }
+    rows
+}
+
+#[test]
+fn a_coverage_job_stores_its_schema_and_granularity() {
+    let folder = tempfile::tempdir().unwrap();
+    let mut options = CoverageOptions::default();
+    options.services.services = Some(data("services.csv"));
+    options.demand.demand = Some(data("town_centres.csv"));
+    options.demand.id_field = Some("istat_code".into());
+    options.categories = vec!["legal".into()];
+    options.output.output = Some(folder.path().join("units.gpkg"));
+    let report = run_coverage(&options, None, &Silent).unwrap();
+    assert_eq!(report.layers, ["services", "coverage", "summary"]);
+    // town centres without zones are units of unknown size: never public
+    let path = folder.path().join("units.gpkg");
+    let layers = schema_rows(&path, "select layer_name, granularity from capacitymetro_layers order by layer_name");
+    assert_eq!(
+        layers,
+        [("coverage".into(), "unit".into()), ("services".into(), "service".into()), ("summary".into(), "total".into())]
+    );
+    // every written column is described, with the role of the population
+    let fields = schema_rows(&path, "select field_name, role from capacitymetro_fields where layer_name = 'coverage'");
+    let dataset = gdal::Dataset::open(&path).unwrap();
+    let layer = dataset.layer_by_name("coverage").unwrap();
+    let columns: Vec<String> = gdal::vector::LayerAccess::defn(&layer).fields().map(|f| f.name()).collect();
+    assert_eq!(fields.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(), columns);
+    assert!(fields.contains(&("population".into(), "count_of_people".into())));
+    // drawn by the municipality polygons, each unit is a zone
+    options.demand.display_polygons = Some(data("municipalities.geojson"));
+    options.demand.display_polygons_key = Some("istat_code".into());
+    options.output.output = Some(folder.path().join("zones.gpkg"));
+    run_coverage(&options, None, &Silent).unwrap();
+    let layers = schema_rows(
+        &folder.path().join("zones.gpkg"),
+        "select layer_name, granularity from capacitymetro_layers where layer_name = 'coverage'",
+    );
+    assert_eq!(layers, [("coverage".into(), "zone".into())]);
+}

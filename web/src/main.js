@@ -1,0 +1,678 @@
+// The CapaCityMetro "bussola": find a service desk, sorted by travel time.
+// Static page: reads data/meta.json, data/services.geojson and lazily the
+// per-category travel-time grids data/times/<category>.bin (see README.md).
+// Nothing the person types or where they are ever leaves the device.
+import L from 'leaflet';
+import 'leaflet/dist/leaflet.css';
+import OpeningHours from 'opening_hours';
+import UI from './i18n/ui.json';
+import './app.css';
+
+const RTL = new Set(['ar', 'fa', 'he', 'ur']);
+const TZ = 'Europe/Rome';
+const NOMINATIM = { lat: 45.44, lon: 12.33, address: { country_code: 'it', state: 'Veneto' } };
+const $ = (sel) => document.querySelector(sel);
+
+const S = {
+  meta: null, services: [], byId: new Map(), grids: new Map(),
+  lang: 'it', cat: null, when: 'any', day: 1, time: '10:00', langs: [],
+  noappt: false, stepfree: false, desk: null, far: false,
+  pos: null, sharePos: false, map: null, markers: new Map(), posMarker: null,
+  placeActive: -1, placeMatches: [],
+};
+
+// ---------------------------------------------------------------- strings
+function t(key, vars) {
+  const ui = S.meta && S.meta.ui;
+  let s = (ui && ui[S.lang] && ui[S.lang][key]) || (UI[S.lang] && UI[S.lang][key])
+    || (ui && ui.en && ui.en[key]) || UI.en[key] || key;
+  if (vars) for (const [k, v] of Object.entries(vars)) s = s.split('{' + k + '}').join(String(v));
+  return s;
+}
+function localised(v) {
+  if (v == null) return '';
+  if (typeof v === 'string') return v;
+  return v[S.lang] || v[S.meta.default_language] || v.en || Object.values(v)[0] || '';
+}
+const num = (n) => new Intl.NumberFormat(S.lang).format(n);
+function mins(n) {
+  try { return new Intl.NumberFormat(S.lang, { style: 'unit', unit: 'minute', unitDisplay: 'long' }).format(n); } catch { return num(n) + ' min'; }
+}
+function langName(code) {
+  try { return new Intl.DisplayNames([S.lang], { type: 'language' }).of(code) || code; } catch { return code; }
+}
+
+// ---------------------------------------------------------------- clock (Europe/Rome wall time)
+// "Wall" dates are local Date objects whose fields are the Rome wall-clock fields;
+// opening_hours evaluates local fields, so this evaluates hours in Europe/Rome
+// whatever the phone's time zone.
+function romeWall(instant) {
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone: TZ, year: 'numeric', month: '2-digit', day: '2-digit',
+    hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
+  }).formatToParts(instant);
+  const g = (ty) => Number(parts.find((p) => p.type === ty).value);
+  return new Date(g('year'), g('month') - 1, g('day'), g('hour'), g('minute'), g('second'));
+}
+function parseWall(s) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2}))?$/.exec(s);
+  if (!m) return null;
+  return new Date(+m[1], +m[2] - 1, +m[3], +(m[4] || 0), +(m[5] || 0));
+}
+function now() {
+  const q = new URLSearchParams(location.search).get('now');
+  if (q && parseWall(q)) return parseWall(q);            // Rome wall time, for tests
+  const inj = window.__BUSSOLA_NOW__;
+  if (inj != null) {
+    if (typeof inj === 'string' && parseWall(inj)) return parseWall(inj);
+    const d = new Date(inj);                              // an instant (ISO with zone, or ms)
+    if (!isNaN(d)) return romeWall(d);
+  }
+  return romeWall(new Date());
+}
+const dayStart = (d) => new Date(d.getFullYear(), d.getMonth(), d.getDate());
+const addDays = (d, n) => new Date(d.getFullYear(), d.getMonth(), d.getDate() + n, d.getHours(), d.getMinutes());
+const isoDay = (d) => ((d.getDay() + 6) % 7) + 1;          // Monday = 1 … Sunday = 7
+const fmtTime = (d) => new Intl.DateTimeFormat(S.lang, { hour: '2-digit', minute: '2-digit' }).format(d);
+const fmtWeekday = (d) => new Intl.DateTimeFormat(S.lang, { weekday: 'long' }).format(d);
+
+function chosenMoment() {
+  if (S.when === 'now') return now();
+  if (S.when !== 'at') return null;
+  const n = now();
+  const [hh, mm] = (S.time || '10:00').split(':').map(Number);
+  const delta = (S.day - isoDay(n) + 7) % 7;
+  const d = addDays(dayStart(n), delta);
+  d.setHours(hh || 0, mm || 0, 0, 0);
+  return d;
+}
+
+// ---------------------------------------------------------------- opening hours
+function hoursOf(desk) {
+  if (desk._oh !== undefined) return desk._oh;
+  try {
+    desk._oh = desk.opening_hours ? new OpeningHours(desk.opening_hours, NOMINATIM, { locale: 'en' }) : null;
+  } catch { desk._oh = null; }
+  return desk._oh;
+}
+function isOpenAt(desk, when) {
+  const oh = hoursOf(desk);
+  if (!oh) return false;
+  try { return oh.getState(when); } catch { return false; }
+}
+function statusText(desk) {
+  const oh = hoursOf(desk);
+  if (!oh) return { open: null, text: t('hours_unknown') };
+  const n = now();
+  let open, next;
+  try { open = oh.getState(n); next = oh.getNextChange(n, addDays(n, 8)); } catch { return { open: null, text: t('hours_unknown') }; }
+  if (open) {
+    if (!next) return { open, text: t('open_now') };
+    const same = dayStart(next).getTime() === dayStart(n).getTime();
+    const time = fmtTime(next) + (same ? '' : ' (' + fmtWeekday(next) + ')');
+    return { open, text: t('open_now') + ' · ' + t('closes_at', { time }) };
+  }
+  if (!next) return { open, text: t('closed_now') };
+  const days = Math.round((dayStart(next) - dayStart(n)) / 864e5);
+  const time = fmtTime(next);
+  const when = days === 0 ? t('opens_today', { time }) : days === 1 ? t('opens_tomorrow', { time })
+    : t('opens_at', { day: fmtWeekday(next), time });
+  return { open, text: t('closed_now') + ' · ' + when };
+}
+function hoursOn(desk, day) {
+  const oh = hoursOf(desk);
+  if (!oh) return null;
+  try {
+    return oh.getOpenIntervals(dayStart(day), addDays(dayStart(day), 1))
+      .map(([a, b]) => fmtTime(a) + '–' + (b.getHours() === 0 && b.getMinutes() === 0 ? '24:00' : fmtTime(b)));
+  } catch { return null; }
+}
+
+// ---------------------------------------------------------------- travel times
+function gridFor(cat) {
+  const tc = S.meta.times && S.meta.times.categories && S.meta.times.categories[cat];
+  if (!tc) return Promise.resolve(null);
+  if (!S.grids.has(cat)) {
+    S.grids.set(cat, fetch('data/' + tc.file).then((r) => {
+      if (!r.ok) throw new Error(r.status);
+      return r.arrayBuffer();
+    }).then((b) => ({ bytes: new Uint8Array(b), desks: new Map(tc.desks.map((d) => [d.id, d])) }))
+      .catch(() => null));
+  }
+  return S.grids.get(cat);
+}
+// Minutes from the position to the desk, from the desk's grid: 255 = beyond the maximum.
+function minutesTo(grid, id, pos) {
+  const g = grid && grid.desks.get(id);
+  if (!g || !pos) return null;
+  const { dlon, dlat } = S.meta.times.cell;
+  const c = Math.floor((pos.lon - g.lon0) / dlon);
+  const r = Math.floor((pos.lat - g.lat0) / dlat);
+  if (c < 0 || r < 0 || c >= g.cols || r >= g.rows) return 255;
+  return grid.bytes[g.offset + r * g.cols + c];
+}
+
+// ---------------------------------------------------------------- URL state
+function readHash() {
+  const h = new URLSearchParams(location.hash.slice(1));
+  const langs = S.meta.languages;
+  if (h.get('l') && langs.includes(h.get('l'))) S.lang = h.get('l');
+  if (h.has('c')) S.cat = S.meta.categories.some((c) => c.id === h.get('c')) ? h.get('c') : null;
+  if (h.has('w')) S.when = ['now', 'at'].includes(h.get('w')) ? h.get('w') : 'any';
+  if (h.get('d')) S.day = Math.min(7, Math.max(1, Number(h.get('d')) || 1));
+  if (/^\d{2}:\d{2}$/.test(h.get('t') || '')) S.time = h.get('t');
+  if (h.has('sl')) S.langs = h.get('sl').split(',').filter(Boolean);
+  S.noappt = h.get('na') === '1';
+  S.stepfree = h.get('sf') === '1';
+  S.far = h.get('far') === '1';
+  S.desk = h.get('desk') || null;
+  const p = (h.get('pos') || '').split(',').map(Number);
+  if (p.length === 2 && p.every(Number.isFinite)) {
+    S.pos = { lon: p[0], lat: p[1], src: h.get('pn') ? 'place' : 'link', label: h.get('pn') || '' };
+    S.sharePos = true;
+  }
+}
+function stateParams(withPos) {
+  const h = new URLSearchParams();
+  h.set('l', S.lang);
+  if (S.cat) h.set('c', S.cat);
+  if (S.when !== 'any') h.set('w', S.when);
+  if (S.when === 'at') { h.set('d', S.day); h.set('t', S.time); }
+  if (S.langs.length) h.set('sl', S.langs.join(','));
+  if (S.noappt) h.set('na', '1');
+  if (S.stepfree) h.set('sf', '1');
+  if (S.far) h.set('far', '1');
+  if (S.desk) h.set('desk', S.desk);
+  if (withPos && S.pos) {
+    h.set('pos', S.pos.lon.toFixed(5) + ',' + S.pos.lat.toFixed(5));
+    if (S.pos.src === 'place' && S.pos.label) h.set('pn', S.pos.label);
+  }
+  return h.toString();
+}
+function shareUrl() {
+  const u = new URL(location.href);
+  u.hash = stateParams(S.sharePos);
+  return u.toString();
+}
+function writeHash() {
+  const u = new URL(location.href);
+  u.hash = stateParams(S.sharePos);
+  history.replaceState(null, '', u);
+  const f = $('#share-url');
+  if (f) f.value = u.toString();
+}
+
+// ---------------------------------------------------------------- DOM helpers
+function el(tag, attrs, ...kids) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v == null || v === false) continue;
+    if (k === 'text') e.textContent = v;
+    else if (k === 'class') e.className = v;
+    else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else e.setAttribute(k, v === true ? '' : v);
+  }
+  for (const k of kids.flat()) if (k != null) e.append(k.nodeType ? k : document.createTextNode(k));
+  return e;
+}
+const SVGNS = 'http://www.w3.org/2000/svg';
+const SHAPES = {
+  circle: 'M12 3a9 9 0 1 0 0 18a9 9 0 1 0 0-18z',
+  square: 'M4 4h16v16H4z',
+  triangle: 'M12 3l10 18H2z',
+  diamond: 'M12 2l10 10-10 10L2 12z',
+  pentagon: 'M12 2l10 7.5-3.8 12H5.8L2 9.5z',
+  cross_fill: 'M9 2h6v7h7v6h-7v7H9v-7H2V9h7z',
+  star: 'M12 2l2.9 6.6 7.1.6-5.4 4.7 1.6 7-6.2-3.7-6.2 3.7 1.6-7L2 9.2l7.1-.6z',
+  hexagon: 'M7 3h10l5 9-5 9H7l-5-9z',
+  trapezoid: 'M6 5h12l4 14H2z',
+  octagon: 'M8 2h8l6 6v8l-6 6H8l-6-6V8z',
+  half_square: 'M4 4h16v16H4z M4 20L20 4v16z',
+};
+function shapeIcon(cat, size = 24) {
+  const svg = document.createElementNS(SVGNS, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('width', size); svg.setAttribute('height', size);
+  svg.setAttribute('aria-hidden', 'true'); svg.setAttribute('focusable', 'false');
+  const p = document.createElementNS(SVGNS, 'path');
+  p.setAttribute('d', SHAPES[cat && cat.marker] || SHAPES.circle);
+  p.setAttribute('fill', (cat && cat.colour) || '#444');
+  p.setAttribute('stroke', '#1a1a1a'); p.setAttribute('stroke-width', '1');
+  if (cat && cat.marker === 'half_square') p.setAttribute('fill-rule', 'evenodd');
+  svg.append(p);
+  return svg;
+}
+const catById = (id) => S.meta.categories.find((c) => c.id === id);
+
+// ---------------------------------------------------------------- static texts
+function applyLanguage() {
+  const html = document.documentElement;
+  html.lang = S.lang;
+  html.dir = RTL.has(S.lang) ? 'rtl' : 'ltr';
+  const title = localised(S.meta.title) || t('title');
+  document.title = title;
+  $('#title').textContent = title;
+  for (const e of document.querySelectorAll('[data-i18n]')) e.textContent = t(e.dataset.i18n);
+  for (const e of document.querySelectorAll('[data-i18n-ph]')) e.placeholder = t(e.dataset.i18nPh);
+  for (const e of document.querySelectorAll('[data-i18n-label]')) e.setAttribute('aria-label', t(e.dataset.i18nLabel));
+  const sel = $('#lang');
+  sel.replaceChildren(...S.meta.languages.map((code) => {
+    let own = code;
+    try { own = new Intl.DisplayNames([code], { type: 'language' }).of(code); } catch { /* keep code */ }
+    return el('option', { value: code, lang: code, text: own.charAt(0).toLocaleUpperCase(code) + own.slice(1) });
+  }));
+  sel.value = S.lang;
+  // weekday choices
+  const daySel = $('#day');
+  const monday = new Date(2026, 10, 23);
+  daySel.replaceChildren(...[1, 2, 3, 4, 5, 6, 7].map((i) => el('option', { value: i, text: fmtWeekday(addDays(monday, i - 1)) })));
+  daySel.value = String(S.day);
+  const upd = parseWall(S.meta.updated_at || '');
+  $('#updated').textContent = upd
+    ? t('updated_on', { date: new Intl.DateTimeFormat(S.lang, { dateStyle: 'long' }).format(upd) }) : '';
+  renderCategories();
+  renderLangFilter();
+  if (S.map) {
+    S.map.zoomControl.remove();
+    S.map.zoomControl = L.control.zoom({ zoomInTitle: t('zoom_in'), zoomOutTitle: t('zoom_out'), position: 'topright' }).addTo(S.map);
+    $('#map').setAttribute('aria-label', t('map_label'));
+  }
+  renderPosStatus();
+}
+
+function renderCategories() {
+  const box = $('#cat-options');
+  box.replaceChildren(...S.meta.categories.map((c) => {
+    const id = 'cat-' + c.id;
+    return el('div', { class: 'cat' },
+      el('input', { type: 'radio', name: 'cat', id, value: c.id, checked: S.cat === c.id }),
+      el('label', { for: id }, shapeIcon(c, 26), el('span', { class: 'cat-label', text: localised(c.labels) })));
+  }));
+}
+
+function renderLangFilter() {
+  const codes = [...new Set(S.services.flatMap((s) => s.languages || []))]
+    .sort((a, b) => langName(a).localeCompare(langName(b), S.lang));
+  $('#lang-options').replaceChildren(...codes.map((code) => el('div', { class: 'check' },
+    el('input', { type: 'checkbox', id: 'sl-' + code, value: code, checked: S.langs.includes(code) }),
+    el('label', { for: 'sl-' + code, text: langName(code) }))));
+}
+
+function syncControls() {
+  for (const r of document.querySelectorAll('input[name=when]')) r.checked = r.value === S.when;
+  $('#day').value = String(S.day);
+  $('#time').value = S.time;
+  $('#at-fields').hidden = S.when !== 'at';
+  $('#noappt').checked = S.noappt;
+  $('#stepfree').checked = S.stepfree;
+  for (const r of document.querySelectorAll('input[name=cat]')) r.checked = r.value === S.cat;
+  for (const c of document.querySelectorAll('#lang-options input')) c.checked = S.langs.includes(c.value);
+  if ($('#share-pos')) $('#share-pos').checked = S.sharePos;
+}
+
+// ---------------------------------------------------------------- position
+function renderPosStatus() {
+  const p = S.pos;
+  $('#pos-status').textContent = !p ? t('no_position')
+    : p.src === 'place' ? t('position_place', { place: p.label })
+      : p.src === 'gps' ? t('position_gps') : p.src === 'map' ? t('position_map') : t('position_link');
+  $('#clear-pos').hidden = !p;
+}
+function setPosition(pos) {
+  S.pos = pos;
+  renderPosStatus();
+  drawPosition();
+  update();
+}
+function drawPosition() {
+  if (!S.map) return;
+  if (S.posMarker) { S.posMarker.remove(); S.posMarker = null; }
+  if (!S.pos) return;
+  const icon = L.divIcon({ className: 'you', html: el('span', { class: 'you-dot' }), iconSize: [22, 22] });
+  S.posMarker = L.marker([S.pos.lat, S.pos.lon], { icon, keyboard: false, interactive: false, zIndexOffset: 1000, title: t('you_are_here') }).addTo(S.map);
+}
+const fold = (s) => s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+function renderPlaces() {
+  const q = fold($('#place').value.trim());
+  const all = S.meta.places || [];
+  const starts = all.filter((p) => fold(p.name).startsWith(q));
+  const inner = q ? all.filter((p) => !fold(p.name).startsWith(q) && fold(p.name).includes(q)) : [];
+  S.placeMatches = starts.concat(inner).slice(0, 60);
+  S.placeActive = S.placeMatches.length ? Math.max(0, Math.min(S.placeActive, S.placeMatches.length - 1)) : -1;
+  const list = $('#place-list');
+  list.replaceChildren(...S.placeMatches.map((p, i) => el('li', {
+    role: 'option', id: 'place-opt-' + i, 'aria-selected': i === S.placeActive ? 'true' : 'false',
+    class: i === S.placeActive ? 'active' : null, 'data-i': i, text: p.name,
+  })));
+  if (!S.placeMatches.length) list.append(el('li', { class: 'none', role: 'option', 'aria-disabled': 'true', 'aria-selected': 'false', text: t('no_place_match') }));
+  const input = $('#place');
+  if (S.placeActive >= 0) {
+    input.setAttribute('aria-activedescendant', 'place-opt-' + S.placeActive);
+    const a = $('#place-opt-' + S.placeActive);
+    if (a && a.scrollIntoView) a.scrollIntoView({ block: 'nearest' });
+  } else input.removeAttribute('aria-activedescendant');
+}
+function openPlaces(open) {
+  $('#place-list').hidden = !open;
+  $('#place').setAttribute('aria-expanded', open ? 'true' : 'false');
+  if (open) renderPlaces(); else $('#place').removeAttribute('aria-activedescendant');
+}
+function choosePlace(i) {
+  const p = S.placeMatches[i];
+  if (!p) return;
+  $('#place').value = p.name;
+  openPlaces(false);
+  setPosition({ lon: p.lon, lat: p.lat, src: 'place', label: p.name });
+  if (S.map) S.map.setView([p.lat, p.lon], Math.max(S.map.getZoom(), 12));
+}
+function wirePlaces() {
+  const input = $('#place');
+  input.addEventListener('input', () => { S.placeActive = 0; openPlaces(true); });
+  input.addEventListener('keydown', (e) => {
+    const open = !$('#place-list').hidden;
+    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      e.preventDefault();
+      if (!open) { S.placeActive = 0; openPlaces(true); return; }
+      const n = S.placeMatches.length;
+      if (n) S.placeActive = (S.placeActive + (e.key === 'ArrowDown' ? 1 : n - 1)) % n;
+      renderPlaces();
+    } else if (e.key === 'Enter') {
+      if (open && S.placeActive >= 0) { e.preventDefault(); choosePlace(S.placeActive); }
+    } else if (e.key === 'Escape') {
+      if (open) { e.preventDefault(); openPlaces(false); }
+    }
+  });
+  input.addEventListener('blur', () => setTimeout(() => { if (document.activeElement !== input) openPlaces(false); }, 150));
+  $('#place-list').addEventListener('mousedown', (e) => e.preventDefault());
+  $('#place-list').addEventListener('click', (e) => {
+    const li = e.target.closest('li[data-i]');
+    if (li) choosePlace(Number(li.dataset.i));
+  });
+  $('#locate').addEventListener('click', () => {
+    if (!navigator.geolocation) { $('#pos-status').textContent = t('location_unavailable'); return; }
+    $('#pos-status').textContent = t('locating');
+    navigator.geolocation.getCurrentPosition(
+      (g) => {
+        setPosition({ lon: g.coords.longitude, lat: g.coords.latitude, src: 'gps', label: '' });
+        if (S.map) S.map.setView([g.coords.latitude, g.coords.longitude], Math.max(S.map.getZoom(), 13));
+      },
+      (err) => { $('#pos-status').textContent = err.code === 1 ? t('location_denied') : t('location_unavailable'); },
+      { enableHighAccuracy: false, timeout: 15000, maximumAge: 60000 });
+  });
+  $('#clear-pos').addEventListener('click', () => { $('#place').value = ''; setPosition(null); $('#place').focus(); });
+}
+
+// ---------------------------------------------------------------- results
+function passes(desk, moment) {
+  if (S.cat && !desk.categories.includes(S.cat)) return false;
+  if (S.langs.length && !S.langs.some((l) => (desk.languages || []).includes(l))) return false;
+  if (S.noappt && desk.appointment_required !== false) return false;
+  if (S.stepfree && !['yes', 'limited'].includes(desk.wheelchair)) return false;
+  if (moment && !isOpenAt(desk, moment)) return false;
+  return true;
+}
+let updateSeq = 0;
+async function update() {
+  const seq = ++updateSeq;
+  const grid = S.cat ? await gridFor(S.cat) : null;
+  if (seq !== updateSeq) return;
+  const moment = chosenMoment();
+  const max = (S.meta.times && S.meta.times.max_minutes) || 60;
+  const rows = S.services.filter((d) => passes(d, moment)).map((d) => ({ d, m: minutesTo(grid, d.id, S.pos) }));
+  const key = (r) => (r.m == null ? 256 : r.m);
+  rows.sort((a, b) => key(a) - key(b) || (a.d.id < b.d.id ? -1 : a.d.id > b.d.id ? 1 : 0));
+  if (!S.pos || !grid) rows.sort((a, b) => a.d.name.localeCompare(b.d.name, S.lang) || (a.d.id < b.d.id ? -1 : 1));
+  const near = rows.filter((r) => r.m !== 255);
+  const far = rows.filter((r) => r.m === 255);
+  S.rows = rows;
+  $('#desk-list').replaceChildren(...near.map((r) => deskItem(r, max)));
+  $('#far-list').replaceChildren(...far.map((r) => deskItem(r, max)));
+  $('#far-list').hidden = !S.far || !far.length;
+  const ft = $('#far-toggle');
+  ft.hidden = !far.length;
+  ft.setAttribute('aria-expanded', S.far ? 'true' : 'false');
+  ft.textContent = S.far ? t('far_hide', { n: mins(max) }) : t('far_show', { n: mins(max), count: num(far.length) });
+  let summary = rows.length ? t('results_count', { n: num(rows.length) }) : t('results_none');
+  if (!S.cat) summary += ' ' + t('choose_category');
+  else if (!S.pos) summary += ' ' + t('choose_position');
+  if (moment && S.when === 'at') summary += ' ' + t('open_on', { day: fmtWeekday(moment), time: fmtTime(moment) });
+  $('#results-summary').textContent = summary;
+  const nf = S.langs.length + (S.noappt ? 1 : 0) + (S.stepfree ? 1 : 0);
+  $('#filters-count').textContent = nf ? t('filters_active', { n: num(nf) }) : '';
+  if (nf) $('#more-filters').open = true;
+  drawMarkers(rows, max);
+  renderCard(grid);
+  writeHash();
+}
+function timeLabel(m, max) {
+  if (m == null) return S.pos && S.cat ? t('time_unknown') : '';
+  if (m === 255) return t('more_than', { n: mins(max) });
+  return mins(m);
+}
+function deskItem({ d, m }, max) {
+  const st = statusText(d);
+  const cat = catById(S.cat || d.categories[0]);
+  const tl = timeLabel(m, max);
+  return el('li', { 'data-id': d.id, 'data-minutes': m == null ? '' : m },
+    el('button', { type: 'button', class: 'desk' + (S.desk === d.id ? ' current' : ''), 'aria-current': S.desk === d.id ? 'true' : null, onclick: () => openDesk(d.id) },
+      shapeIcon(cat, 22),
+      el('span', { class: 'desk-main' },
+        el('span', { class: 'desk-name', text: d.name }),
+        el('span', { class: 'desk-sub' },
+          tl ? el('span', { class: 'desk-time', text: tl }) : null,
+          el('span', { class: 'desk-open ' + (st.open ? 'is-open' : 'is-closed'), text: st.text }),
+          ))));
+}
+function openDesk(id) {
+  S.desk = id;
+  update().then(() => { const h = $('#card-h'); if (h) h.focus(); });
+  const d = S.byId.get(id);
+  if (S.map && d) S.map.panTo([d.lat, d.lon]);
+}
+function closeDesk() {
+  const id = S.desk;
+  S.desk = null;
+  update().then(() => {
+    const b = document.querySelector(`li[data-id="${CSS.escape(id)}"] button`);
+    (b || $('#results-h')).focus();
+  });
+}
+
+function renderCard(grid) {
+  const card = $('#card');
+  const d = S.desk && S.byId.get(S.desk);
+  if (!d) { card.hidden = true; card.replaceChildren(); return; }
+  const max = (S.meta.times && S.meta.times.max_minutes) || 60;
+  const m = minutesTo(grid, d.id, S.pos);
+  const st = statusText(d);
+  const n = now();
+  const mode = localised(S.meta.times && S.meta.times.mode_label);
+  const row = (label, ...val) => [el('dt', { text: label }), el('dd', {}, ...val)];
+  const week = [];
+  for (let i = 0; i < 7; i++) {
+    const day = addDays(dayStart(n), i);
+    const h = hoursOn(d, day);
+    week.push(el('tr', { class: i === 0 ? 'today' : null },
+      el('th', { scope: 'row', text: i === 0 ? t('today') + ' (' + fmtWeekday(day) + ')' : fmtWeekday(day) }),
+      el('td', { text: h == null ? t('hours_unknown') : h.length ? h.join(', ') : t('closed') })));
+  }
+  const geo = `geo:${d.lat},${d.lon}?q=${d.lat},${d.lon}(${encodeURIComponent(d.name)})`;
+  const osm = S.pos
+    ? `https://www.openstreetmap.org/directions?engine=fossgis_osrm_foot&route=${S.pos.lat.toFixed(5)}%2C${S.pos.lon.toFixed(5)}%3B${d.lat}%2C${d.lon}`
+    : `https://www.openstreetmap.org/?mlat=${d.lat}&mlon=${d.lon}#map=17/${d.lat}/${d.lon}`;
+  const app = d.appointment_required === true ? t('appointment_yes') : d.appointment_required === false ? t('appointment_no') : t('appointment_unknown');
+  const wc = { yes: t('wheelchair_yes'), limited: t('wheelchair_limited'), no: t('wheelchair_no') }[d.wheelchair] || t('wheelchair_unknown');
+  const cats = d.categories.map(catById).filter(Boolean);
+  card.replaceChildren(
+    el('button', { type: 'button', class: 'back', onclick: closeDesk, text: t('back_to_list') }),
+    el('h3', { id: 'card-h', tabindex: '-1', text: d.name }),
+    el('p', { class: 'card-cats' }, cats.map((c) => el('span', { class: 'chip' }, shapeIcon(c, 18), localised(c.labels)))),
+    el('p', { class: 'card-status ' + (st.open ? 'is-open' : 'is-closed'), text: st.text }),
+    el('dl', {},
+      row(t('travel_time', { mode }), el('strong', { text: timeLabel(m, max) || t('choose_position_short') })),
+      row(t('operator'), d.operator || ''),
+      row(t('address'), d.address || ''),
+      d.phone ? row(t('phone'), el('a', { dir: 'ltr', href: 'tel:' + d.phone.replace(/[^+\d]/g, ''), text: d.phone })) : null,
+      d.email ? row(t('email'), el('a', { dir: 'ltr', href: 'mailto:' + d.email, text: d.email })) : null,
+      d.website ? row(t('website'), el('a', { dir: 'ltr', href: d.website, rel: 'noopener noreferrer', target: '_blank', text: d.website.replace(/^https?:\/\//, '') })) : null,
+      row(t('languages_spoken'), (d.languages || []).map(langName).join(', ')),
+      row(t('appointment'), app),
+      row(t('access'), wc)),
+    el('h4', { text: t('hours') }),
+    el('table', { class: 'week' }, el('caption', { class: 'sr-only', text: t('hours') }), el('tbody', {}, week)),
+    el('h4', { text: t('directions') }),
+    el('p', { class: 'links' },
+      el('a', { class: 'btn', href: geo, text: t('open_in_map_app') }),
+      el('a', { class: 'btn', href: osm, rel: 'noopener noreferrer', target: '_blank', text: t('open_in_osm') })),
+    el('h4', { class: 'no-print', text: t('share') }),
+    el('div', { class: 'share no-print' },
+      el('div', { class: 'check' },
+        el('input', { type: 'checkbox', id: 'share-pos', checked: S.sharePos, onchange: (e) => { S.sharePos = e.target.checked; writeHash(); } }),
+        el('label', { for: 'share-pos', text: t('share_include_position') })),
+      el('label', { for: 'share-url', class: 'sr-only', text: t('share_link') }),
+      el('input', { id: 'share-url', type: 'url', dir: 'ltr', readonly: true, value: shareUrl() }),
+      el('p', { class: 'links' },
+        el('button', { type: 'button', class: 'btn', onclick: copyLink, text: t('copy_link') }),
+        el('button', { type: 'button', class: 'btn', onclick: () => window.print(), text: t('print') })),
+      el('p', { id: 'copied', role: 'status' })),
+  );
+  card.hidden = false;
+}
+async function copyLink() {
+  const url = shareUrl();
+  try {
+    if (navigator.share) { await navigator.share({ title: document.title, url }); return; }
+    await navigator.clipboard.writeText(url);
+    $('#copied').textContent = t('link_copied');
+  } catch {
+    const f = $('#share-url'); f.focus(); f.select();
+  }
+}
+
+// ---------------------------------------------------------------- map
+function initMap() {
+  const node = $('#map');
+  const map = L.map(node, { zoomControl: false, attributionControl: true, tap: true, keyboard: true });
+  S.map = map;
+  map.zoomControl = L.control.zoom({ zoomInTitle: t('zoom_in'), zoomOutTitle: t('zoom_out'), position: 'topright' }).addTo(map);
+  map.attributionControl.setPrefix('<a href="https://leafletjs.com" rel="noopener noreferrer" target="_blank">Leaflet</a>');
+  node.setAttribute('aria-label', t('map_label'));
+  const b = S.services.map((s) => [s.lat, s.lon]);
+  if (S.pos) map.setView([S.pos.lat, S.pos.lon], 12);
+  else if (b.length) map.fitBounds(b, { padding: [20, 20] }); else map.setView([45.44, 12.33], 10);
+  const note = $('#map-note');
+  const bm = S.meta.basemap;
+  if (bm && bm.url) {
+    let ok = 0, bad = 0;
+    L.tileLayer(bm.url, { attribution: bm.attribution || '', maxZoom: 19, referrerPolicy: 'no-referrer' })
+      .on('tileload', () => { ok++; note.hidden = true; })
+      .on('tileerror', () => { bad++; if (!ok && bad >= 4) { note.hidden = false; note.textContent = t('map_unavailable'); } })
+      .addTo(map);
+  } else { note.hidden = false; note.textContent = t('map_no_background'); }
+  const wms = S.meta.wms;
+  if (wms && wms.url && (wms.layers || []).length) {
+    try {
+      const overlays = {};
+      for (const ly of wms.layers) {
+        overlays[localised(ly.title) || ly.name] = L.tileLayer.wms(wms.url, {
+          layers: ly.name, format: 'image/png', transparent: true, version: '1.3.0', opacity: 0.7,
+        }).on('tileerror', () => { /* the overlay is optional: fail silently */ }).addTo(map);
+      }
+      L.control.layers(null, overlays, { collapsed: true, position: 'topleft' }).addTo(map);
+    } catch { /* ignore: the list works without the overlay */ }
+  }
+  if (S.meta.boundaries) {
+    fetch('data/' + S.meta.boundaries).then((r) => (r.ok ? r.json() : null)).then((gj) => {
+      if (!gj) return;
+      const layer = L.geoJSON(gj, { interactive: false, style: { color: '#6b7b8c', weight: 1, fillColor: '#e9eef2', fillOpacity: bm ? 0.15 : 0.9 } });
+      layer.addTo(map); layer.bringToBack();
+    }).catch(() => {});
+  }
+  map.on('click', (e) => setPosition({ lon: e.latlng.lng, lat: e.latlng.lat, src: 'map', label: '' }));
+  drawPosition();
+}
+function drawMarkers(rows, max) {
+  if (!S.map) return;
+  const keep = new Set(rows.map((r) => r.d.id));
+  for (const [id, mk] of S.markers) if (!keep.has(id)) { mk.remove(); S.markers.delete(id); }
+  for (const { d, m } of rows) {
+    const cat = catById(S.cat || d.categories[0]);
+    const name = d.name + (m != null ? ' – ' + timeLabel(m, max) : '');
+    let mk = S.markers.get(d.id);
+    if (!mk) {
+      const span = el('span', { class: 'pin' }, shapeIcon(cat, 22));
+      mk = L.marker([d.lat, d.lon], { icon: L.divIcon({ className: 'desk-marker', html: span, iconSize: [44, 44] }), keyboard: true, riseOnHover: true })
+        .on('click', () => openDesk(d.id));
+      mk.addTo(S.map);
+      mk.getElement().addEventListener('keydown', (e) => { if (e.key === ' ') { e.preventDefault(); openDesk(d.id); } }); // Enter: Leaflet
+      S.markers.set(d.id, mk);
+    } else {
+      mk.setIcon(L.divIcon({ className: 'desk-marker', html: el('span', { class: 'pin' }, shapeIcon(cat, 22)), iconSize: [44, 44] }));
+    }
+    const e = mk.getElement();
+    e.setAttribute('aria-label', name);
+    e.setAttribute('data-id', d.id);
+    e.classList.toggle('current', S.desk === d.id);
+  }
+}
+
+// ---------------------------------------------------------------- start
+function wire() {
+  $('#lang').addEventListener('change', (e) => { S.lang = e.target.value; applyLanguage(); syncControls(); update(); });
+  $('#cat-options').addEventListener('change', (e) => { if (e.target.name === 'cat') { S.cat = e.target.value; S.desk = null; update(); } });
+  for (const r of document.querySelectorAll('input[name=when]')) r.addEventListener('change', () => { S.when = r.value; $('#at-fields').hidden = S.when !== 'at'; update(); });
+  $('#day').addEventListener('change', (e) => { S.day = Number(e.target.value); update(); });
+  $('#time').addEventListener('change', (e) => { if (e.target.value) { S.time = e.target.value; update(); } });
+  $('#lang-options').addEventListener('change', () => { S.langs = [...document.querySelectorAll('#lang-options input:checked')].map((c) => c.value); update(); });
+  $('#noappt').addEventListener('change', (e) => { S.noappt = e.target.checked; update(); });
+  $('#stepfree').addEventListener('change', (e) => { S.stepfree = e.target.checked; update(); });
+  $('#far-toggle').addEventListener('click', () => { S.far = !S.far; update(); });
+  window.addEventListener('hashchange', () => {
+    const before = location.hash;
+    if (before.slice(1) === stateParams(S.sharePos)) return;
+    readHash(); applyLanguage(); syncControls(); drawPosition(); update();
+  });
+  const off = () => { $('#offline').hidden = navigator.onLine; };
+  window.addEventListener('online', off); window.addEventListener('offline', off); off();
+  wirePlaces();
+}
+function pickLanguage() {
+  const langs = S.meta.languages;
+  for (const l of navigator.languages || [navigator.language]) {
+    const p = String(l || '').toLowerCase().split('-')[0];
+    if (langs.includes(p)) return p;
+  }
+  return S.meta.default_language || langs[0];
+}
+async function start() {
+  try {
+    const [meta, gj] = await Promise.all([
+      fetch('data/meta.json').then((r) => { if (!r.ok) throw new Error(r.status); return r.json(); }),
+      fetch('data/services.geojson').then((r) => { if (!r.ok) throw new Error(r.status); return r.json(); }),
+    ]);
+    S.meta = meta;
+    S.services = gj.features.filter((f) => f.geometry && f.geometry.type === 'Point').map((f) => ({
+      ...f.properties, categories: f.properties.categories || [], lon: f.geometry.coordinates[0], lat: f.geometry.coordinates[1],
+    }));
+    S.byId = new Map(S.services.map((s) => [s.id, s]));
+  } catch (e) {
+    S.meta = { languages: Object.keys(UI), default_language: 'it', categories: [] };
+    S.lang = pickLanguage();
+    document.documentElement.lang = S.lang;
+    $('#results-summary').textContent = t('data_error');
+    return;
+  }
+  S.lang = pickLanguage();
+  readHash();
+  applyLanguage();
+  wire();
+  syncControls();
+  await update();
+  try { initMap(); drawMarkers(S.rows || [], (S.meta.times && S.meta.times.max_minutes) || 60); } catch { $('#map-note').hidden = false; $('#map-note').textContent = t('map_unavailable'); }
+  document.body.classList.add('ready');
+  if (S.desk) { const h = $('#card-h'); if (h) h.scrollIntoView({ block: 'start' }); }
+  if ('serviceWorker' in navigator && location.protocol !== 'file:') {
+    navigator.serviceWorker.register('sw.js').catch(() => {});
+  }
+}
+start();
