@@ -19,8 +19,13 @@ QM := qgis_plugin/capacitymetro/i18n/capacitymetro_it.qm
 # QGIS 3.22 from Debian, for the plugin and its tests; lrelease builds the translations.
 QGIS_PACKAGES := qgis python3-qgis qgis-server qgis-providers qttools5-dev-tools
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# The built public page, shipped inside the Python package (publish web needs no Node).
+SITE_ASSETS := python/capacitymetro/site
 
-.PHONY: demo test setup system-deps qgis-deps build lint test-rust test-python test-qgis test-publish plugin bench demo-data clean
+# The public page (the "bussola"): web-deps, web-build.
+include web/Makefile.fragment
+
+.PHONY: demo test test-web setup system-deps qgis-deps build lint test-rust test-python test-qgis test-publish plugin bench demo-data clean
 
 demo: build
 	$(VENV)/bin/capacitymetro demo
@@ -58,7 +63,13 @@ $(STAMPS)/extension: $(STAMPS)/venv $(RUST_SOURCES) pyproject.toml
 	VIRTUAL_ENV=$(abspath $(VENV)) PATH=$(abspath $(VENV))/bin:$$PATH $(VENV)/bin/maturin develop --release -q
 	touch $@
 
-build: system-deps $(STAMPS)/extension
+# The page built from web/ (npm, esbuild), copied into the package.
+$(STAMPS)/site: $(WEB_STAMP)
+	@mkdir -p $(STAMPS)
+	rm -rf $(SITE_ASSETS) && cp -r $(WEB_DIR)/dist $(SITE_ASSETS)
+	touch $@
+
+build: system-deps $(STAMPS)/extension $(STAMPS)/site
 
 # Linters: rustfmt, clippy (core, bindings and tests), ruff, and the typed stub against the module.
 lint: build
@@ -74,7 +85,7 @@ test-python: build
 	$(PY) -m pytest -q tests/python
 
 # The wheel for QGIS's Python (Debian's /usr/bin/python3): abi3, system GDAL not copied in.
-$(WHEEL): $(STAMPS)/venv $(RUST_SOURCES) $(PY_SOURCES) pyproject.toml
+$(WHEEL): $(STAMPS)/venv $(RUST_SOURCES) $(PY_SOURCES) pyproject.toml $(STAMPS)/site
 	$(VENV)/bin/maturin build --release --compatibility linux -q -o dist/wheels
 
 # The core unpacked where the QGIS tests point PYTHONPATH.
@@ -103,6 +114,18 @@ test-qgis: build qgis-deps $(QM) $(PLUGIN_ZIP)
 test-publish: build qgis-deps
 	$(PY) -m pytest -q tests/publish
 
+# Browser tests of the public page, on the demo site published by the CLI (no
+# basemap: tests make no request beyond this machine), with the Rust
+# validator's answers for the opening hours the tests fix.
+WEB_TEST_DIR := $(STAMPS)/web-test
+test-web: build web-deps
+	rm -rf $(WEB_TEST_DIR) && mkdir -p $(WEB_TEST_DIR)
+	$(VENV)/bin/capacitymetro demo --out $(WEB_TEST_DIR) --no-maps > $(WEB_TEST_DIR)/demo.txt
+	$(VENV)/bin/capacitymetro publish web $(WEB_TEST_DIR)/cmv_demo.gpkg --out $(WEB_TEST_DIR)/site --basemap-url "" \
+		--boundaries python/capacitymetro/data/municipalities.geojson
+	$(PY) tests/web/open_check.py $(WEB_TEST_DIR)/site
+	SITE_DIR=$(abspath $(WEB_TEST_DIR))/site node --test --test-concurrency=1 tests/web/
+
 # Peers that only the benchmarks need.
 $(STAMPS)/bench-peers: $(STAMPS)/venv
 	$(PY) -m pip install -q networkx pandana
@@ -117,9 +140,6 @@ bench: build $(STAMPS)/bench-peers
 demo-data: $(STAMPS)/venv
 	$(PY) -m pip install -q pyarrow
 	$(PY) python/tools/build_demo_data.py
-
-# The public page (the "bussola"): web-deps, web-build, test-web.
-include web/Makefile.fragment
 
 clean:
 	rm -rf $(STAMPS) target demo-output dist python/capacitymetro/*.so $(QM)

@@ -158,6 +158,34 @@ impl OperatorKind {
     }
 }
 
+/// Step-free access to a desk, as OpenStreetMap's `wheelchair` tag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Wheelchair {
+    Yes,
+    Limited,
+    No,
+}
+
+impl Wheelchair {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "yes" => Some(Wheelchair::Yes),
+            "limited" => Some(Wheelchair::Limited),
+            "no" => Some(Wheelchair::No),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Wheelchair::Yes => "yes",
+            Wheelchair::Limited => "limited",
+            Wheelchair::No => "no",
+        }
+    }
+}
+
 /// A service desk as validated from the catalogue.
 ///
 /// # Units
@@ -177,6 +205,8 @@ pub struct Service {
     pub email: String,
     pub website: String,
     pub appointment_required: Option<bool>,
+    /// Step-free access; unknown when `None`.
+    pub wheelchair: Option<Wheelchair>,
     pub capacity: f64,
     pub updated_at: String,
     pub x: f64,
@@ -184,7 +214,7 @@ pub struct Service {
 }
 
 /// The catalogue's fields, in output order.
-pub const FIELDS: [&str; 15] = [
+pub const FIELDS: [&str; 16] = [
     "id",
     "name",
     "operator",
@@ -198,6 +228,7 @@ pub const FIELDS: [&str; 15] = [
     "email",
     "website",
     "appointment_required",
+    "wheelchair",
     "capacity",
     "updated_at",
 ];
@@ -314,6 +345,14 @@ pub fn validate(layer: &str, features: &[RawFeature]) -> Result<Vec<Service>> {
         if !appointment.is_empty() && appointment_required.is_none() {
             problem("appointment_required", format!("'{appointment}' is not yes/no"));
         }
+        let wheelchair_text = text("wheelchair");
+        let wheelchair = Wheelchair::parse(wheelchair_text);
+        if !wheelchair_text.is_empty() && wheelchair.is_none() {
+            problem(
+                "wheelchair",
+                format!("'{wheelchair_text}' is not yes, limited or no (as OpenStreetMap's wheelchair)"),
+            );
+        }
         let point = match &feature.point {
             Ok(p) => *p,
             Err(message) => {
@@ -335,6 +374,7 @@ pub fn validate(layer: &str, features: &[RawFeature]) -> Result<Vec<Service>> {
             email: text("email").to_string(),
             website: text("website").to_string(),
             appointment_required,
+            wheelchair,
             capacity,
             updated_at: text("updated_at").to_string(),
             x: point[0],
@@ -346,6 +386,17 @@ pub fn validate(layer: &str, features: &[RawFeature]) -> Result<Vec<Service>> {
     } else {
         Err(Error::Catalogue(problems))
     }
+}
+
+/// Whether a desk with these OpenStreetMap `opening_hours` is open at a
+/// wall-clock time (of the desk's zone, Europe/Rome for the catalogue).
+/// Public holidays are not known here; an unparsable value is an error.
+pub fn is_open(opening_hours: &str, local_time: chrono::NaiveDateTime) -> Result<bool> {
+    let hours: opening_hours::OpeningHours =
+        opening_hours.parse().map_err(|e: <opening_hours::OpeningHours as std::str::FromStr>::Err| {
+            Error::parameter("opening_hours", e.to_string())
+        })?;
+    Ok(hours.is_open(local_time))
 }
 
 /// Reads and validates a service catalogue, reprojected to the working CRS

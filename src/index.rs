@@ -110,11 +110,6 @@ impl FacilityIndex {
         self.categories.get(service).copied().unwrap_or_default()
     }
 
-    /// Number of services of a category (all services when `None`).
-    pub fn count(&self, category: Option<usize>) -> usize {
-        self.tree(category).map_or(0, RTree::size)
-    }
-
     fn tree(&self, category: Option<usize>) -> Option<&RTree<Entry>> {
         match category {
             None => Some(&self.all),
@@ -126,18 +121,6 @@ impl FacilityIndex {
     pub fn nearest(&self, query: [f64; 2], category: Option<usize>) -> Option<Found> {
         let tree = self.tree(category)?;
         tree.nearest_neighbor(&query).map(|e| self.found(e, query))
-    }
-
-    /// Up to `k` nearest services, nearest first.
-    pub fn k_nearest(&self, query: [f64; 2], k: usize, category: Option<usize>) -> Vec<Found> {
-        match self.tree(category) {
-            Some(tree) => tree
-                .nearest_neighbor_iter_with_distance_2(&query)
-                .take(k)
-                .map(|(e, d2)| Found { service: e.data as usize, distance_m: d2.sqrt() })
-                .collect(),
-            None => Vec::new(),
-        }
     }
 
     /// Every service within `max_distance_m` (inclusive), nearest first.

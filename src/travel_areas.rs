@@ -93,6 +93,8 @@ impl serde::Serialize for TimeSurface {
 pub struct TravelAreas {
     pub areas: Vec<TravelArea>,
     pub surfaces: Vec<Option<TimeSurface>>,
+    /// Services too far from the network to have an area.
+    pub unreachable: Vec<usize>,
 }
 
 /// Travel areas of every service, in parallel. Services too far from the
@@ -124,6 +126,7 @@ pub fn travel_areas(
     let mut result = TravelAreas::default();
     for (s, found) in per_service.into_iter().enumerate() {
         let Some((surface, polygons)) = found else {
+            result.unreachable.push(s);
             result.surfaces.extend(options.keep_surfaces.then_some(None));
             continue;
         };

@@ -104,3 +104,15 @@ fn a_coverage_job_stores_its_schema_and_granularity() {
     );
     assert_eq!(layers, [("coverage".into(), "zone".into())]);
 }
+
+#[test]
+fn opening_hours_agree_with_the_shared_cases() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/opening_hours_cases.json");
+    let table: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    for case in table["cases"].as_array().unwrap() {
+        let hours = case["hours"].as_str().unwrap();
+        let at = chrono::NaiveDateTime::parse_from_str(case["at"].as_str().unwrap(), "%Y-%m-%dT%H:%M").unwrap();
+        let open = capacitymetro::catalogue::is_open(hours, at).unwrap();
+        assert_eq!(open, case["open"].as_bool().unwrap(), "{hours} at {at}");
+    }
+}

@@ -120,6 +120,17 @@ def coverage_arrays(
     (inf when none) and ``count_within`` (services within
     ``count_within_minutes``, inclusive)."""
 
+def is_open(opening_hours: str, local_time: str) -> bool:
+    """Whether a desk with these OpenStreetMap ``opening_hours`` is open at a
+    wall-clock time ``YYYY-MM-DDTHH:MM`` (Europe/Rome for the catalogue)."""
+
+def web_data(results: Path, output_dir: Path, *, progress: Optional[ProgressCallback] = None,
+             **options: Any) -> dict[str, Any]:
+    """Writes the public page's data (desks, places, travel-time grids,
+    meta.json) into ``output_dir/data``; options as ``job_specs()``
+    "web_data". ``capacitymetro.publish.web.publish_web`` adds the privacy
+    step and the page itself."""
+
 def job_specs() -> list[dict[str, Any]]:
     """Every job (``coverage``, ``travel_areas``, ``accessibility``,
     ``siting``, ``network_build``) with its title, help (English and

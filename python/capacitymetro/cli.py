@@ -229,6 +229,14 @@ def build_parser() -> argparse.ArgumentParser:
     geoserver.add_argument("--store", default="capacitymetro", help="data store name (default: %(default)s)")
     geoserver.add_argument("--dry-run", action="store_true", help="list the calls that would change something")
     geoserver.add_argument("--threshold", type=float, default=10, help="suppress counts below (default: %(default)s)")
+    web = targets.add_parser("web", help="write the public page (a static folder any web server can host)",
+                             description=specs["web_data"]["help_en"] + " Only what the public copy allows is "
+                             "exported; an <iframe> snippet is written as embed.html.")
+    add_parameters(web, [p for p in specs["web_data"]["parameters"] if p["name"] != "output_dir"])
+    web.add_argument("--out", dest="output_dir", type=Path, required=True, help="the site folder to write")
+    web.add_argument("--threshold", type=float, default=10, help="suppress counts below (default: %(default)s)")
+    web.add_argument("--site-url", default="https://example.org/bussola/",
+                     help="where the page will be hosted, for the embed snippet (default: %(default)s)")
     qgis_server = targets.add_parser("qgis-server", help="write a QGIS Server project",
                                      description="Write a QGIS project (and the public GeoPackage beside it) for QGIS "
                                      "Server: styled layers, WMS title, abstract, contact, CRS list, field aliases.")
@@ -242,6 +250,15 @@ def run_publish(args: argparse.Namespace) -> int:
     from .publish.geoserver import publish
     from .publish.qgis_server import write_project
 
+    if args.target == "web":
+        from .publish.web import publish_web
+
+        spec = next(s for s in _core.job_specs() if s["name"] == "web_data")
+        options = job_arguments(args, [p for p in spec["parameters"] if p["name"] != "output_dir"])
+        done = publish_web(options.pop("results"), args.output_dir, threshold=args.threshold, site_url=args.site_url,
+                           progress=ProgressBar("public page"), **options)
+        print(format_site(done))
+        return 0
     if args.target == "geoserver":
         calls = publish(args.results, args.url, args.workspace, store=args.store, threshold=args.threshold,
                         dry_run=args.dry_run)
@@ -282,6 +299,14 @@ def run_job(args: argparse.Namespace) -> int:
     if result["layers"]:
         print(f"Written: {options['output']} (layers {', '.join(result['layers'])})")
     return 0
+
+
+def format_site(done: dict) -> str:
+    weight = sum(done["files"].values())
+    return (f"Public page: {done['output_dir']} ({done['desks']} desks, {done['places']} places, "
+            f"travel times {done['mode']} by {done['cost_model'].replace('_', ' ')}, data {weight / 1024:.0f} KiB)\n"
+            f"Open it with: python -m http.server -d {done['output_dir']}   (then http://localhost:8000)\n"
+            f"Embed it: {done['embed']}")
 
 
 def run_network(args: argparse.Namespace) -> int:
@@ -327,6 +352,14 @@ def run(args: argparse.Namespace) -> int:
     print(format_sites(result["suggested_sites"], result["gap_category"]))
     layers = [*result["layers"], *result["accessibility"]["layers"], *result["suggested_sites"]["layers"]]
     print(f"Written: {result['output']} (layers {', '.join(layers)})")
+    from .demo import MUNICIPALITIES
+    from .publish.web import ASSETS, publish_web
+
+    if (ASSETS / "index.html").exists():
+        site = publish_web(result["output"], Path(args.out) / "site", boundaries=MUNICIPALITIES, network=network)
+        print(format_site(site))
+    else:
+        print("Public page: skipped, the page is not built (make web-build)")
     if not args.no_maps:
         from .maps import qgis_available, render_maps
 

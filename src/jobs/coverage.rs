@@ -3,7 +3,7 @@
 //! the population reached; per category, the population within each
 //! summary time.
 
-use super::inputs::{DemandInput, OutputOptions, ServicesInput};
+use super::inputs::{DemandInput, OutputOptions, ServicesInput, TravelInput};
 use super::params::Kind;
 use super::prepare::{network_for, prepare};
 use super::{check, seconds};
@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 job_options! {
     /// Options of the coverage job.
     pub struct CoverageOptions {
-        flatten { services: ServicesInput, demand: DemandInput, output: OutputOptions }
+        flatten { services: ServicesInput, travel: TravelInput, demand: DemandInput, output: OutputOptions }
         /// Categories to analyse (ids of the vocabulary); all when empty.
         #[param(kind(Kind::Categories), it("Categorie da analizzare; tutte se vuoto"))]
         pub categories: Vec<String> = Vec::new(),
@@ -129,8 +129,8 @@ pub fn run_coverage(
     check(options)?;
     let vocabulary = vocabulary();
     let categories = vocabulary.indices_of(&options.categories)?;
-    let network = network_for(&options.services, network)?;
-    prepare(&options.services, Some(&options.demand), network.as_deref(), |prepared, model| {
+    let network = network_for(&options.travel, network)?;
+    prepare(&options.services, &options.travel, Some(&options.demand), network.as_deref(), |prepared, model| {
         let demand = prepared.demand();
         let costs = model.as_dyn().bind(&prepared.index)?;
         let unreachable = costs.unreachable_services();
@@ -151,7 +151,7 @@ pub fn run_coverage(
         let service_id = |s: usize| prepared.services[s].id.clone();
         Ok(CoverageReport {
             working_epsg: prepared.working_crs.epsg,
-            mode: options.services.mode.as_str(),
+            mode: options.travel.mode.as_str(),
             cost_model: model.name(),
             count_within_minutes: options.count_within_minutes,
             unreachable_services: unreachable.iter().map(|&s| service_id(s)).collect(),
@@ -269,8 +269,8 @@ fn unit_layer(options: &CoverageOptions, prepared: &super::Prepared, found: &[Ca
         granularity: if demand.units_are_zones { Granularity::Zone } else { Granularity::Unit },
         title_it: "Tempo al servizio più vicino".into(),
         title_en: "Time to the nearest service".into(),
-        abstract_it: format!("Per unità e categoria: minuti al servizio più vicino e numero di servizi entro {minutes} minuti ({}).", options.services.mode.as_str()),
-        abstract_en: format!("Per unit and category: minutes to the nearest service and number of services within {minutes} minutes ({}).", options.services.mode.as_str()),
+        abstract_it: format!("Per unità e categoria: minuti al servizio più vicino e numero di servizi entro {minutes} minuti ({}).", options.travel.mode.as_str()),
+        abstract_en: format!("Per unit and category: minutes to the nearest service and number of services within {minutes} minutes ({}).", options.travel.mode.as_str()),
         fields,
     };
     let geometry = if polygons { GeometryKind::MultiPolygon } else { GeometryKind::Unknown };

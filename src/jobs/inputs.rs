@@ -7,7 +7,7 @@ use crate::job_options;
 use std::path::PathBuf;
 
 job_options! {
-    /// The service catalogue and how people travel to it.
+    /// The service catalogue.
     pub struct ServicesInput {
         flatten {}
         /// The service catalogue: points, any OGR format (a CSV needs lon/lat columns in WGS 84).
@@ -16,6 +16,16 @@ job_options! {
         /// Layer of the services file, when it has several.
         #[param(advanced(true), kind(Kind::Text), it("Layer del file dei servizi, se ne ha più d'uno"))]
         pub services_layer: Option<String> = None,
+        /// EPSG code of the metric working CRS. Default: the network's, else the UTM zone of the services.
+        #[param(advanced(true), kind(Kind::Integer), min(1.0), max(999999.0), it("Codice EPSG del sistema di riferimento metrico di lavoro (predefinito: quello della rete, altrimenti il fuso UTM dei servizi)"))]
+        pub working_epsg: Option<u32> = None,
+    }
+}
+
+job_options! {
+    /// How people travel.
+    pub struct TravelInput {
+        flatten {}
         /// Travel mode.
         #[param(kind(Kind::Choice), choices(Mode::NAMES), it("Modo di spostamento"))]
         pub mode: Mode = Mode::Walk,
@@ -25,9 +35,6 @@ job_options! {
         /// On a network: a place farther than this from the nearest road is unreachable.
         #[param(advanced(true), kind(Kind::Number), unit("m"), positive(0.0), it("Su una rete: un luogo più lontano di così dalla strada più vicina è irraggiungibile"))]
         pub max_snap_m: f64 = 500.0,
-        /// EPSG code of the metric working CRS. Default: the network's, else the UTM zone of the services.
-        #[param(advanced(true), kind(Kind::Integer), min(1.0), max(999999.0), it("Codice EPSG del sistema di riferimento metrico di lavoro (predefinito: quello della rete, altrimenti il fuso UTM dei servizi)"))]
-        pub working_epsg: Option<u32> = None,
     }
 }
 

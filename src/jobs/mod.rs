@@ -11,15 +11,17 @@ pub mod params;
 pub mod prepare;
 pub mod siting;
 pub mod travel_areas;
+pub mod web;
 
 pub use accessibility::{run_accessibility, AccessibilityOptions, AccessibilityReport, IndexOptions};
 pub use coverage::{run_coverage, CoverageOptions, CoverageReport};
-pub use inputs::{DemandInput, OutputOptions, ServicesInput};
+pub use inputs::{DemandInput, OutputOptions, ServicesInput, TravelInput};
 pub use network::{run_network_build, NetworkBuildOptions};
 pub use params::{JobOptions, Kind, Parameter};
 pub use prepare::{prepare, Prepared};
 pub use siting::{run_siting, SitingOptions, SitingReport};
 pub use travel_areas::{run_travel_areas, TravelAreasOptions, TravelAreasReport};
+pub use web::{run_web_data, WebDataOptions, WebDataReport};
 
 use serde::Serialize;
 
@@ -69,6 +71,14 @@ pub fn job_specs() -> Vec<JobSpec> {
             help_en: "New sites for a category, chosen from candidate points (default: the demand units) to cover the most population not yet within the time of a service: the Maximal Covering Location Problem (Church and ReVelle 1974), greedy with interchange.",
             help_it: "Nuove sedi per una categoria, scelte tra punti candidati (predefinito: le unità di domanda) per coprire la popolazione più numerosa non ancora entro il tempo da un servizio: Maximal Covering Location Problem (Church e ReVelle 1974), greedy con scambi.",
             parameters: SitingOptions::parameters(),
+        },
+        JobSpec {
+            name: "web_data",
+            title_en: "Publish the public page",
+            title_it: "Pubblica la pagina pubblica",
+            help_en: "Writes the public page (the bussola): the desks of a results GeoPackage, the places a person can start from, and per desk a grid of travel times from the cost model in use, in a folder any web server can host.",
+            help_it: "Scrive la pagina pubblica (la bussola): gli sportelli di un GeoPackage dei risultati, i luoghi da cui partire e per ogni sportello una griglia dei tempi di viaggio dal modello in uso, in una cartella che qualsiasi server web può ospitare.",
+            parameters: WebDataOptions::parameters(),
         },
         JobSpec {
             name: "network_build",

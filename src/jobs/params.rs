@@ -23,6 +23,8 @@ pub enum Kind {
     File,
     /// A GeoPackage to write.
     Output,
+    /// A folder to write.
+    Folder,
     Number,
     Integer,
     Bool,
@@ -157,7 +159,7 @@ impl Parameter {
             }
         };
         match self.kind {
-            Kind::Layer | Kind::Field | Kind::File | Kind::Output | Kind::Text | Kind::Category => {
+            Kind::Layer | Kind::Field | Kind::File | Kind::Output | Kind::Folder | Kind::Text | Kind::Category => {
                 if !value.is_string() {
                     return fail(format!("{} is not text", Self::show(value)));
                 }

@@ -2,7 +2,7 @@
 //! services and the demand (with its zones) once, and choose the cost model
 //! once.
 
-use super::inputs::{DemandInput, ServicesInput};
+use super::inputs::{DemandInput, ServicesInput, TravelInput};
 use super::required;
 use crate::catalogue::{read_services, Service};
 use crate::cost::{CostModel, StraightLine};
@@ -52,6 +52,23 @@ impl Model<'_> {
         }
     }
 
+    /// The fastest anyone travels with this model (the straight line's speed
+    /// over its detour factor; a network's fastest edge or walking leg), so
+    /// that `time x speed` bounds the distance reached.
+    ///
+    /// # Units
+    /// metres per second
+    pub fn max_speed_m_s(&self) -> f64 {
+        match self {
+            Model::StraightLine(m) => m.speed_m_s / m.detour_factor,
+            Model::Network(m) => {
+                let g = m.graph;
+                let fastest = g.length_m.iter().zip(&g.time_s).filter(|(_, t)| **t > 0.0).map(|(l, t)| l / t);
+                fastest.fold(m.walk_m_s, f64::max)
+            }
+        }
+    }
+
     /// `straight_line` or `network`, as reports say.
     pub fn name(&self) -> &'static str {
         match self {
@@ -63,8 +80,8 @@ impl Model<'_> {
 
 /// A network given as an object, or else the one named by the options
 /// (a saved `.cmnet`, rebuilt when its source changed, or built in memory).
-pub fn network_for(services: &ServicesInput, given: Option<Arc<Network>>) -> Result<Option<Arc<Network>>> {
-    match (given, &services.network) {
+pub fn network_for(travel: &TravelInput, given: Option<Arc<Network>>) -> Result<Option<Arc<Network>>> {
+    match (given, &travel.network) {
         (Some(network), _) => Ok(Some(network)),
         (None, Some(path)) => Ok(Some(Arc::new(super::network::open_network(path)?.0))),
         (None, None) => Ok(None),
@@ -89,6 +106,7 @@ fn working_epsg(named: Option<u32>, network: Option<&Network>) -> Result<Option<
 /// Reads the inputs, then runs `work` with them and the cost model.
 pub fn prepare<T>(
     services: &ServicesInput,
+    travel: &TravelInput,
     demand: Option<&DemandInput>,
     network: Option<&Network>,
     work: impl FnOnce(Prepared, &Model) -> Result<T>,
@@ -130,11 +148,11 @@ pub fn prepare<T>(
     let prepared = Prepared { working_crs, services: all, index, demand, display_polygons };
     let model = match network {
         Some(n) => {
-            let mut cost = NetworkCost::new(n.mode(services.mode)?);
-            cost.max_snap_m = services.max_snap_m;
+            let mut cost = NetworkCost::new(n.mode(travel.mode)?);
+            cost.max_snap_m = travel.max_snap_m;
             Model::Network(cost)
         }
-        None => Model::StraightLine(StraightLine::for_mode(services.mode)),
+        None => Model::StraightLine(StraightLine::for_mode(travel.mode)),
     };
     work(prepared, &model)
 }

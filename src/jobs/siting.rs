@@ -1,7 +1,7 @@
 //! The siting job: new sites for a category that cover the most population
 //! not yet within reach (MCLP, greedy with interchange).
 
-use super::inputs::{DemandInput, OutputOptions, ServicesInput};
+use super::inputs::{DemandInput, OutputOptions, ServicesInput, TravelInput};
 use super::params::Kind;
 use super::prepare::{network_for, prepare};
 use super::{check, required, seconds};
@@ -21,7 +21,7 @@ use std::sync::Arc;
 job_options! {
     /// Options of the siting job.
     pub struct SitingOptions {
-        flatten { services: ServicesInput, demand: DemandInput, output: OutputOptions }
+        flatten { services: ServicesInput, travel: TravelInput, demand: DemandInput, output: OutputOptions }
         /// The category of the new services.
         #[param(kind(Kind::Category), required(true), it("La categoria dei nuovi servizi"))]
         pub category: Option<String> = None,
@@ -92,8 +92,8 @@ pub fn run_siting(
     let category_id = required(&options.category, "category")?;
     let category = vocabulary().indices_of(std::slice::from_ref(category_id))?[0];
     let within_s = seconds(options.covered_within_minutes);
-    let network = network_for(&options.services, network)?;
-    prepare(&options.services, Some(&options.demand), network.as_deref(), |prepared, model| {
+    let network = network_for(&options.travel, network)?;
+    prepare(&options.services, &options.travel, Some(&options.demand), network.as_deref(), |prepared, model| {
         let demand = prepared.demand();
         let (candidates, labels) = match &options.candidates {
             None => (demand.points.clone(), demand.names.clone()),

@@ -1,11 +1,10 @@
 //! The travel-areas job: isochrone bands of each service on a network.
 
-use super::inputs::{OutputOptions, ServicesInput};
+use super::inputs::{OutputOptions, ServicesInput, TravelInput};
 use super::params::Kind;
 use super::prepare::{network_for, prepare, Model};
 use super::{check, seconds};
 use crate::catalogue::{vocabulary, Service};
-use crate::cost::CostModel;
 use crate::error::{Error, Result};
 use crate::index::FacilityIndex;
 use crate::job_options;
@@ -20,7 +19,7 @@ use std::sync::Arc;
 job_options! {
     /// Options of the travel-areas job.
     pub struct TravelAreasOptions {
-        flatten { services: ServicesInput, output: OutputOptions }
+        flatten { services: ServicesInput, travel: TravelInput, output: OutputOptions }
         /// Only services of these categories; every service when empty.
         #[param(kind(Kind::Categories), it("Solo i servizi di queste categorie; tutti se vuoto"))]
         pub categories: Vec<String> = Vec::new(),
@@ -77,9 +76,9 @@ pub fn run_travel_areas(
     let wanted = vocabulary
         .parse_set(options.categories.iter().map(String::as_str))
         .map_err(|m| Error::parameter("categories", m))?;
-    let network = network_for(&options.services, network)?
+    let network = network_for(&options.travel, network)?
         .ok_or_else(|| Error::parameter("network", "travel areas need a road network"))?;
-    prepare(&options.services, None, Some(&network), |prepared, model| {
+    prepare(&options.services, &options.travel, None, Some(&network), |prepared, model| {
         let Model::Network(model) = model else {
             unreachable!("prepare chooses the network model when given a network")
         };
@@ -103,7 +102,7 @@ pub fn run_travel_areas(
                 if wanted.is_empty() { (0..vocabulary.categories.len()).collect() } else { wanted.indices().collect() };
             areas = dissolve_by_category(&areas, &index, &categories);
         }
-        let unreachable = model.bind(&index)?.unreachable_services();
+        let unreachable = computed.unreachable.clone();
         let mut layers = Vec::new();
         if let Some(path) = &options.output.output {
             let output = [services_layer(&services), areas_layer(&services, &areas)];

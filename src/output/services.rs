@@ -5,7 +5,7 @@ use super::{styles, FieldKind, FieldSchema, GeometryKind, Granularity, LayerSche
 use crate::catalogue::{vocabulary, Service};
 
 /// `(name, kind, role, title_it, title_en)` of each catalogue field, in output order.
-const FIELDS: [(&str, FieldKind, Role, &str, &str); 15] = [
+const FIELDS: [(&str, FieldKind, Role, &str, &str); 16] = [
     ("id", FieldKind::Text, Role::Id, "Identificativo", "Identifier"),
     ("name", FieldKind::Text, Role::Label, "Nome", "Name"),
     ("operator", FieldKind::Text, Role::Attribute, "Gestore", "Operator"),
@@ -19,6 +19,7 @@ const FIELDS: [(&str, FieldKind, Role, &str, &str); 15] = [
     ("email", FieldKind::Text, Role::Attribute, "E-mail", "E-mail"),
     ("website", FieldKind::Text, Role::Attribute, "Sito web", "Website"),
     ("appointment_required", FieldKind::Integer, Role::Attribute, "Su appuntamento", "By appointment"),
+    ("wheelchair", FieldKind::Text, Role::Attribute, "Accesso senza gradini", "Step-free access"),
     ("capacity", FieldKind::Real, Role::Attribute, "Capacità (utenti a settimana)", "Capacity (users per week)"),
     ("updated_at", FieldKind::Text, Role::Attribute, "Aggiornato il", "Updated on"),
 ];
@@ -64,6 +65,7 @@ pub fn services_layer(services: &[Service]) -> OutputLayer {
                 Value::text(&s.email),
                 Value::text(&s.website),
                 s.appointment_required.map_or(Value::Null, |b| Value::Integer(b as i64)),
+                s.wheelchair.map_or(Value::Null, |w| Value::text(w.as_str())),
                 Value::Real(s.capacity),
                 Value::text(&s.updated_at),
             ];
@@ -75,5 +77,14 @@ pub fn services_layer(services: &[Service]) -> OutputLayer {
         geometry: Some(GeometryKind::Point),
         rows,
         styles: vec![styles::services_style()],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_layer_has_the_catalogue_fields_in_order() {
+        let names: Vec<String> = super::services_schema().fields.into_iter().map(|f| f.name).collect();
+        assert_eq!(names, crate::catalogue::FIELDS);
     }
 }

@@ -35,3 +35,13 @@ pub fn validate_catalogue<'py>(
     let (services, working) = py.detach(|| read_services(&LayerSource::new(path, layer), working_epsg)).py_err(py)?;
     Ok((super::options::report(py, &services)?, working.epsg))
 }
+
+/// Whether a desk with these OpenStreetMap `opening_hours` is open at a
+/// wall-clock time given as `YYYY-MM-DDTHH:MM` (Europe/Rome for the
+/// catalogue). Raises InputError on an unparsable value or time.
+#[pyfunction]
+pub fn is_open(py: Python<'_>, opening_hours: &str, local_time: &str) -> PyResult<bool> {
+    let at = chrono::NaiveDateTime::parse_from_str(local_time, "%Y-%m-%dT%H:%M")
+        .map_err(|e| super::error::parameter("local_time", format!("'{local_time}' is not YYYY-MM-DDTHH:MM ({e})")))?;
+    crate::catalogue::is_open(opening_hours, at).py_err(py)
+}

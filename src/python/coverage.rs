@@ -64,7 +64,7 @@ pub fn coverage_arrays<'py>(
     let services = points(&services_xy, "services_xy")?;
     let sets = category_sets(Some(service_categories), services.len())?;
     let index = FacilityIndex::new(services, sets).py_err(py)?;
-    let mode: Mode = mode.map_or(Ok(defaults.services.mode), str::parse).py_err(py)?;
+    let mode: Mode = mode.map_or(Ok(defaults.travel.mode), str::parse).py_err(py)?;
     let mut model = StraightLine::for_mode(mode);
     model.speed_m_s = speed_m_s.unwrap_or(model.speed_m_s);
     model.detour_factor = detour_factor.unwrap_or(model.detour_factor);

@@ -14,6 +14,7 @@ mod options;
 mod progress;
 mod siting;
 mod travel_areas;
+mod web;
 
 use pyo3::prelude::*;
 
@@ -28,6 +29,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("CancelledError", py.get_type::<error::CancelledError>())?;
     m.add_function(wrap_pyfunction!(catalogue::vocabulary, m)?)?;
     m.add_function(wrap_pyfunction!(catalogue::validate_catalogue, m)?)?;
+    m.add_function(wrap_pyfunction!(catalogue::is_open, m)?)?;
     m.add_function(wrap_pyfunction!(options::job_specs, m)?)?;
     m.add_class::<index::FacilityIndex>()?;
     m.add_function(wrap_pyfunction!(coverage::coverage, m)?)?;
@@ -39,5 +41,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(accessibility::accessibility_arrays, m)?)?;
     m.add_function(wrap_pyfunction!(accessibility::accessibility_job, m)?)?;
     m.add_function(wrap_pyfunction!(siting::suggest_sites, m)?)?;
+    m.add_function(wrap_pyfunction!(web::web_data, m)?)?;
     Ok(())
 }

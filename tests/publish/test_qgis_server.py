@@ -206,7 +206,7 @@ def test_getfeatureinfo_at_a_service_returns_its_name_and_hours(server):
                                   info_format="text/plain", xy=(50, 50), feature_count=5)
     text = response.read().decode()
     assert "Sportello Immigrazione Mestre" in text
-    assert "Mo-Fr 09:00-12:30; Tu,Th 14:30-16:30" in text
+    assert "Mo-Fr 09:00-12:30; Tu,Th 09:00-12:30,14:30-16:30" in text
     assert "Orari / Opening hours" in text  # the readable alias
 
 

@@ -14,7 +14,22 @@ def run(*args):
     return subprocess.run(CLI + [str(a) for a in args], capture_output=True, text=True, timeout=120)
 
 
-@pytest.mark.parametrize("args", [[], ["validate"], ["nearest"], ["demo"]])
+def every_command(parser=None, prefix=()):
+    """Every command and sub-command the CLI has, read from its parser."""
+    import argparse
+
+    from capacitymetro.cli import build_parser
+
+    parser = parser or build_parser()
+    found = [list(prefix)]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                found += every_command(sub, (*prefix, name))
+    return found
+
+
+@pytest.mark.parametrize("args", every_command())
 def test_help_everywhere(args):
     result = run(*args, "--help")
     assert result.returncode == 0

@@ -98,8 +98,8 @@ def open_at(site: Path, at: str) -> list[str]:
     check = site / "data" / "open_check.json"
     if check.exists():  # hook: the Rust validator's answer, written by the exporter
         data = json.loads(check.read_text(encoding="utf-8"))
-        if data.get("at") == at:
-            return sorted(data["open"])
+        if at in data.get("answers", {}):
+            return sorted(data["answers"][at])
     when = dt.datetime.fromisoformat(at)  # a Europe/Rome wall time
     services = json.loads((site / "data" / "services.geojson").read_text(encoding="utf-8"))
     return sorted(f["properties"]["id"] for f in services["features"]
