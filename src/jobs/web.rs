@@ -64,8 +64,8 @@ job_options! {
         /// Title of the page. Default: the title in the page's own strings.
         #[param(kind(Kind::Text), it("Titolo della pagina"))]
         pub title: Option<String> = None,
-        /// Basemap tiles, an {z}/{x}/{y} URL; empty for none (the page is list first and works without).
-        #[param(kind(Kind::Text), it("Tessere della mappa di base (URL {z}/{x}/{y}); vuoto per nessuna"))]
+        /// Basemap tiles, an {z}/{x}/{y} URL; `none` (or empty) for none: the page is list first and works without.
+        #[param(kind(Kind::Text), it("Tessere della mappa di base (URL {z}/{x}/{y}); none (o vuoto) per nessuna"))]
         pub basemap_url: Option<String> = Some("https://tile.openstreetmap.org/{z}/{x}/{y}.png".to_string()),
         /// Attribution shown with the basemap.
         #[param(kind(Kind::Text), it("Attribuzione della mappa di base"))]
@@ -437,6 +437,11 @@ fn read_places(source: &Path, name_field: &str) -> Result<Vec<Place>> {
     Ok(places)
 }
 
+/// The basemap URL, or `None` when the options say none.
+pub fn basemap_url(options: &WebDataOptions) -> Option<&str> {
+    options.basemap_url.as_deref().map(str::trim).filter(|u| !u.is_empty() && !u.eq_ignore_ascii_case("none"))
+}
+
 fn meta_json(
     options: &WebDataOptions,
     services: &[Service],
@@ -462,11 +467,8 @@ fn meta_json(
             .collect();
         serde_json::json!({"url": url, "layers": layers})
     });
-    let basemap = options
-        .basemap_url
-        .as_ref()
-        .filter(|u| !u.is_empty())
-        .map(|url| serde_json::json!({"url": url, "attribution": options.basemap_attribution}));
+    let basemap =
+        basemap_url(options).map(|url| serde_json::json!({"url": url, "attribution": options.basemap_attribution}));
     let mut meta = serde_json::json!({
         "generator": GENERATOR,
         "updated_at": updated_at,
@@ -483,7 +485,7 @@ fn meta_json(
             "categories": times,
         },
     });
-    if let Some(title) = &options.title {
+    if let Some(title) = options.title.as_ref().filter(|t| !t.is_empty()) {
         meta["title"] = serde_json::Value::String(title.clone());
     }
     if has_boundaries {

@@ -22,11 +22,22 @@ def test_plugin_version_matches_the_core():
     assert re.search(r"^version=(.+)$", (PLUGIN / "metadata.txt").read_text(), re.M).group(1) == cm.__version__
 
 
-def test_provider_lists_seven_algorithms(qgis):
+def test_provider_lists_every_algorithm(qgis):
     listing = qgis_process(qgis.env, "list").stdout
     found = sorted(re.findall(r"capacitymetro:(\w+)", listing))
-    assert found == ["accessibility", "buildnetwork", "nearestservice", "servicegaps", "suggestsites",
+    assert found == ["accessibility", "buildnetwork", "nearestservice", "publishpage", "servicegaps", "suggestsites",
                      "travelareas", "validatecatalogue"]
+
+
+def test_publish_page_equals_the_python_api(qgis, tmp_path):
+    from capacitymetro.publish.web import publish_web
+
+    results = cm.run_demo(tmp_path / "demo")["output"]
+    qgis("publishpage", RESULTS=results, OUTPUT_DIR=tmp_path / "site", BASEMAP_URL="none")
+    expected = publish_web(results, tmp_path / "py-site", basemap_url="none")
+    assert (tmp_path / "site" / "index.html").exists() and (tmp_path / "site" / "embed.html").exists()
+    for name in expected["files"]:
+        assert (tmp_path / "site" / "data" / name).read_bytes() == (tmp_path / "py-site" / "data" / name).read_bytes()
 
 
 def test_validate_catalogue(qgis, demo_gpkg, tmp_path):
@@ -299,7 +310,7 @@ def test_every_option_has_the_same_default_in_python_the_cli_and_the_plugin(tmp_
     from capacitymetro import cli
 
     algorithms = {"coverage": "nearestservice", "travel_areas": "travelareas", "accessibility": "accessibility",
-                  "siting": "suggestsites", "network_build": "buildnetwork"}
+                  "siting": "suggestsites", "network_build": "buildnetwork", "web_data": "publishpage"}
     commands = {job: command for command, (job, _) in cli.COMMANDS.items()}
     env = qgis_env(tmp_path / "profile")
     qgis_process(env, "plugins", "enable", "capacitymetro")
@@ -309,7 +320,10 @@ def test_every_option_has_the_same_default_in_python_the_cli_and_the_plugin(tmp_
                            if isinstance(a, __import__("argparse")._SubParsersAction)).choices
     for spec in cm.job_specs():
         job, parameters = spec["name"], spec["parameters"]
-        command = network_parsers["build"] if job == "network_build" else subparsers[commands[job]]
+        publish_parsers = next(a for a in subparsers["publish"]._actions
+                               if isinstance(a, __import__("argparse")._SubParsersAction)).choices
+        command = {"network_build": network_parsers["build"], "web_data": publish_parsers["web"]}.get(job) \
+            or subparsers[commands.get(job, "")]
         flags = {a.dest: a for a in command._actions}
         described = json.loads(qgis_process(env, "help", f"capacitymetro:{algorithms[job]}", "--json").stdout)
         qgis_parameters = described["parameters"]
@@ -330,7 +344,7 @@ def test_every_option_has_the_same_default_in_python_the_cli_and_the_plugin(tmp_
                 assert given == expected, (job, p["name"])
     # the Python API takes every option by name, with the table's defaults
     function = {"coverage": cm.coverage, "travel_areas": cm.travel_areas, "accessibility": cm.accessibility,
-                "siting": cm.suggest_sites, "network_build": cm.build_network}
+                "siting": cm.suggest_sites, "network_build": cm.build_network, "web_data": cm._core.web_data}
     for spec in cm.job_specs():
         assert "options" in inspect.signature(function[spec["name"]]).parameters
         unknown = {"no_such_option": 1}

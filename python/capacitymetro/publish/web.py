@@ -62,8 +62,10 @@ def publish_web(results: str | Path, output_dir: str | Path, *, threshold: float
         raise PublishError(f"the page is not built ({ASSETS} is empty): run `make web-build`")
     output_dir = Path(output_dir)
     options.setdefault("places", DEMO_PLACES)
-    origins = sorted({_origin(u) for u in (options.get("basemap_url", _default("basemap_url")), options.get("wms_url"))
-                      if u})
+    basemap = options.get("basemap_url", _default("basemap_url"))
+    if basemap and basemap.strip().lower() == "none":
+        basemap = None
+    origins = sorted({_origin(u) for u in (basemap, options.get("wms_url")) if u})
     with tempfile.TemporaryDirectory(prefix=".capacitymetro-", dir=output_dir.parent if output_dir.parent.exists()
                                      else None) as scratch:
         public = Path(scratch) / "public.gpkg"

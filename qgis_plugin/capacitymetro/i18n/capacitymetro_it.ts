@@ -8,6 +8,10 @@
         <translation>numeri separati da virgole (coppie come minuti:peso)</translation>
     </message>
     <message>
+        <source>Publish the public page</source>
+        <translation>Pubblica la pagina pubblica</translation>
+    </message>
+    <message>
         <source>Accessibility index</source>
         <translation>Indice di accessibilità</translation>
     </message>

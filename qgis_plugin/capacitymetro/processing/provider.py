@@ -8,9 +8,10 @@ from .algorithms.catalogue import ValidateCatalogue
 from .algorithms.nearest import NearestService
 from .algorithms.network import BuildNetwork, TravelAreas
 from .algorithms.sites import SuggestSites
+from .algorithms.web import PublishPage
 
 ALGORITHMS = (ValidateCatalogue, NearestService, BuildNetwork, TravelAreas, AccessibilityIndex, ServiceGaps,
-              SuggestSites)
+              SuggestSites, PublishPage)
 
 
 class CapaCityMetroProvider(QgsProcessingProvider):

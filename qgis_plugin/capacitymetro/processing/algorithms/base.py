@@ -6,6 +6,8 @@ loading the layers the result lists."""
 
 from __future__ import annotations
 
+import importlib
+
 from qgis.core import (
     QgsProcessing,
     QgsProcessingAlgorithm,
@@ -18,6 +20,7 @@ from qgis.core import (
     QgsProcessingParameterField,
     QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
+    QgsProcessingParameterFolderDestination,
     QgsProcessingParameterNumber,
     QgsProcessingParameterString,
     QgsProcessingUtils,
@@ -147,14 +150,17 @@ class CapaCityMetroAlgorithm(QgsProcessingAlgorithm):
         if kind == "layer":
             return QgsProcessingParameterFeatureSource(name, text, GEOMETRIES[p["geometry"]], optional=optional)
         if kind == "field":
+            # optional even with a default: the core applies it, and the parent layer may be absent
             return QgsProcessingParameterField(name, text, defaultValue=default, parentLayerParameterName=key(p["parent"]),
-                                               optional=optional)
+                                               optional=not p["required"])
         if kind == "file":
             return QgsProcessingParameterFile(name, text, optional=optional)
         if kind == "output":
             network = self.JOB == "network_build"
             file_filter = self.tr("CapaCityMetro network (*.cmnet)") if network else self.tr("GeoPackage (*.gpkg)")
             return QgsProcessingParameterFileDestination(name, text, file_filter)
+        if kind == "folder":
+            return QgsProcessingParameterFolderDestination(name, text)
         if kind in ("number", "integer"):
             number = QgsProcessingParameterNumber.Integer if kind == "integer" else QgsProcessingParameterNumber.Double
             definition = QgsProcessingParameterNumber(name, text, number, defaultValue=default, optional=optional)
@@ -173,7 +179,7 @@ class CapaCityMetroAlgorithm(QgsProcessingAlgorithm):
                                               optional=multiple, defaultValue=None)
         if kind in ("numbers", "pairs"):
             return QgsProcessingParameterString(name, text, defaultValue=numbers_text(p))
-        return QgsProcessingParameterString(name, text, defaultValue=default, optional=optional)
+        return QgsProcessingParameterString(name, text, defaultValue=default, optional=not p["required"])
 
     def value(self, p: dict, parameters, context, feedback):
         """A parameter's value for the core, or None to leave the core's default."""
@@ -182,7 +188,7 @@ class CapaCityMetroAlgorithm(QgsProcessingAlgorithm):
             if self.parameterAsVectorLayer(parameters, name, context) is None:
                 return None
             return self.export(parameters, name, context, feedback)
-        if kind == "output":
+        if kind in ("output", "folder"):
             return self.parameterAsFileOutput(parameters, name, context)
         if parameters.get(name) in (None, "", []):
             return None
@@ -218,24 +224,28 @@ class CapaCityMetroAlgorithm(QgsProcessingAlgorithm):
     # -- running --------------------------------------------------------
     def job_function(self):
         core = self.core()
+        if self.JOB == "web_data":  # the privacy step and the page around the core's data
+            return importlib.import_module(core.__name__ + ".publish.web").publish_web
         return {"coverage": core.coverage, "travel_areas": core.travel_areas, "accessibility": core.accessibility,
                 "siting": core.suggest_sites, "network_build": core.build_network}[self.JOB]
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
-        options = {}
+        options, outputs = {}, {}
         for p in self.spec()["parameters"]:
             value = self.value(p, parameters, context, feedback)
             if value is not None:
                 options[p["name"]] = value
+            if p["kind"] in ("output", "folder"):
+                outputs[key(p["name"])] = value
         if self.JOB != "network_build":
             options["progress"] = self.progress(feedback)
         result = self.call(self.job_function(), **options)
         self.report(result, feedback)
-        output = options["output"]
+        output = options.get("output")
         for layer in result.get("layers", []):
             details = QgsProcessingContext.LayerDetails(layer, context.project(), layer)
             context.addLayerToLoadOnCompletion(f"{output}|layername={layer}", details)
-        return {self.OUTPUT: output}
+        return outputs
 
     def report(self, result, feedback):
         """Tells the user what the job found; the default says nothing."""
