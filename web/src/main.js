@@ -34,12 +34,19 @@ function localised(v) {
   if (typeof v === 'string') return v;
   return v[S.lang] || v[S.meta.default_language] || v.en || Object.values(v)[0] || '';
 }
-const num = (n) => new Intl.NumberFormat(S.lang).format(n);
+// Intl formatters are costly to build (tens of them per desk row): one per language and options.
+const INTL = new Map();
+function intl(Ctor, lang, opts) {
+  const k = Ctor.name + '|' + lang + '|' + JSON.stringify(opts || {});
+  if (!INTL.has(k)) INTL.set(k, new Ctor(lang, opts));
+  return INTL.get(k);
+}
+const num = (n) => intl(Intl.NumberFormat, S.lang).format(n);
 function mins(n) {
-  try { return new Intl.NumberFormat(S.lang, { style: 'unit', unit: 'minute', unitDisplay: 'long' }).format(n); } catch { return num(n) + ' min'; }
+  try { return intl(Intl.NumberFormat, S.lang, { style: 'unit', unit: 'minute', unitDisplay: 'long' }).format(n); } catch { return num(n) + ' min'; }
 }
 function langName(code) {
-  try { return new Intl.DisplayNames([S.lang], { type: 'language' }).of(code) || code; } catch { return code; }
+  try { return intl(Intl.DisplayNames, S.lang, { type: 'language' }).of(code) || code; } catch { return code; }
 }
 
 // ---------------------------------------------------------------- clock (Europe/Rome wall time)
@@ -47,7 +54,7 @@ function langName(code) {
 // opening_hours evaluates local fields, so this evaluates hours in Europe/Rome
 // whatever the phone's time zone.
 function romeWall(instant) {
-  const parts = new Intl.DateTimeFormat('en-GB', {
+  const parts = intl(Intl.DateTimeFormat, 'en-GB', {
     timeZone: TZ, year: 'numeric', month: '2-digit', day: '2-digit',
     hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
   }).formatToParts(instant);
@@ -73,8 +80,8 @@ function now() {
 const dayStart = (d) => new Date(d.getFullYear(), d.getMonth(), d.getDate());
 const addDays = (d, n) => new Date(d.getFullYear(), d.getMonth(), d.getDate() + n, d.getHours(), d.getMinutes());
 const isoDay = (d) => ((d.getDay() + 6) % 7) + 1;          // Monday = 1 … Sunday = 7
-const fmtTime = (d) => new Intl.DateTimeFormat(S.lang, { hour: '2-digit', minute: '2-digit' }).format(d);
-const fmtWeekday = (d) => new Intl.DateTimeFormat(S.lang, { weekday: 'long' }).format(d);
+const fmtTime = (d) => intl(Intl.DateTimeFormat, S.lang, { hour: '2-digit', minute: '2-digit' }).format(d);
+const fmtWeekday = (d) => intl(Intl.DateTimeFormat, S.lang, { weekday: 'long' }).format(d);
 
 function chosenMoment() {
   if (S.when === 'now') return now();
@@ -660,6 +667,7 @@ async function start() {
     S.lang = pickLanguage();
     document.documentElement.lang = S.lang;
     $('#results-summary').textContent = t('data_error');
+    document.body.classList.add('shown');
     return;
   }
   S.lang = pickLanguage();
@@ -668,6 +676,10 @@ async function start() {
   wire();
   syncControls();
   await update();
+  // The page is now in its language with its list: show it (see app.css), and let
+  // the browser paint it before the map is built (two shorter tasks, not one long).
+  document.body.classList.add('shown');
+  await new Promise((resolve) => setTimeout(resolve, 0));
   try { initMap(); drawMarkers(S.rows || [], (S.meta.times && S.meta.times.max_minutes) || 60); } catch { $('#map-note').hidden = false; $('#map-note').textContent = t('map_unavailable'); }
   document.body.classList.add('ready');
   if (S.desk) { const h = $('#card-h'); if (h) h.scrollIntoView({ block: 'start' }); }
