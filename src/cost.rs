@@ -17,17 +17,20 @@ pub enum Mode {
     Walk,
     Bike,
     Car,
+    /// Public transport timetables with walking legs (see [`crate::transit`]).
+    Transit,
 }
 
 impl Mode {
     /// Every mode's name, as options take them.
-    pub const NAMES: &'static [&'static str] = &["walk", "bike", "car"];
+    pub const NAMES: &'static [&'static str] = &["walk", "bike", "car", "transit"];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Mode::Walk => "walk",
             Mode::Bike => "bike",
             Mode::Car => "car",
+            Mode::Transit => "transit",
         }
     }
 }
@@ -39,7 +42,8 @@ impl FromStr for Mode {
             "walk" => Ok(Mode::Walk),
             "bike" => Ok(Mode::Bike),
             "car" => Ok(Mode::Car),
-            other => Err(Error::parameter("mode", format!("'{other}' is not one of walk, bike, car"))),
+            "transit" => Ok(Mode::Transit),
+            other => Err(Error::parameter("mode", format!("'{other}' is not one of {}", Mode::NAMES.join(", ")))),
         }
     }
 }
@@ -106,7 +110,8 @@ impl StraightLine {
     /// The documented defaults for a mode.
     pub fn for_mode(mode: Mode) -> Self {
         let speed_m_s = match mode {
-            Mode::Walk => 1.25,
+            // transit's own legs are walked; its rides come from the timetable
+            Mode::Walk | Mode::Transit => 1.25,
             Mode::Bike => 15.0 / 3.6,
             Mode::Car => 30.0 / 3.6,
         };

@@ -25,6 +25,7 @@ pub mod network;
 pub mod output;
 pub mod progress;
 pub mod siting;
+pub mod transit;
 pub mod travel_areas;
 
 #[cfg(feature = "python")]

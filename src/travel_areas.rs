@@ -107,7 +107,7 @@ pub fn travel_areas(
 ) -> Result<TravelAreas> {
     let bands = checked_bands(&options.bands_s)?;
     let cell_m = options.cell_m.unwrap_or(match model.mode {
-        crate::Mode::Walk => 50.0,
+        crate::Mode::Walk | crate::Mode::Transit => 50.0,
         crate::Mode::Bike => 75.0,
         crate::Mode::Car => 100.0,
     });

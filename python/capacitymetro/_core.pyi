@@ -131,6 +131,22 @@ def web_data(results: Path, output_dir: Path, *, progress: Optional[ProgressCall
     "web_data". ``capacitymetro.publish.web.publish_web`` adds the privacy
     step and the page itself."""
 
+def transit_times(
+    origins_xy: npt.NDArray[np.float64],
+    destinations_xy: npt.NDArray[np.float64],
+    working_epsg: int,
+    *,
+    progress: Optional[ProgressCallback] = None,
+    **options: Any,
+) -> dict[str, npt.NDArray[Any]]:
+    """Transit travel times between points in a metric CRS: GTFS feeds
+    (``gtfs``) routed with RAPTOR for each minute of the window
+    (``departure_time``, ``window_minutes``), walking legs straight line x
+    1.3 at 1.25 m/s and none longer than ``max_walk_m``. Returns
+    ``departures_s``, ``travel_time_s`` (departure x origin x destination,
+    seconds, inf beyond ``max_trip_minutes``) and ``percentile_s`` (origin x
+    destination, the ``percentile`` over the window, nearest rank)."""
+
 def job_specs() -> list[dict[str, Any]]:
     """Every job (``coverage``, ``travel_areas``, ``accessibility``,
     ``siting``, ``network_build``) with its title, help (English and

@@ -142,6 +142,8 @@ def add_parameters(parser: argparse.ArgumentParser, parameters: list) -> None:
             continue
         if kind in ("layer", "file", "output"):
             extra = {"type": Path}
+        elif kind == "files":
+            extra = {"nargs": "+", "type": Path, "metavar": "FILE"}
         elif kind == "number":
             extra = {"type": float}
         elif kind == "integer":

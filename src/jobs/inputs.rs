@@ -35,6 +35,30 @@ job_options! {
         /// On a network: a place farther than this from the nearest road is unreachable.
         #[param(advanced(true), kind(Kind::Number), unit("m"), positive(0.0), it("Su una rete: un luogo più lontano di così dalla strada più vicina è irraggiungibile"))]
         pub max_snap_m: f64 = 500.0,
+        /// Transit: GTFS feeds (zip files or folders): buses, trains, waterbuses.
+        #[param(kind(Kind::Files), it("Trasporto pubblico: feed GTFS (zip o cartelle): autobus, treni, vaporetti"))]
+        pub gtfs: Vec<PathBuf> = Vec::new(),
+        /// Transit: the service date, YYYY-MM-DD (a weekday the feeds serve).
+        #[param(kind(Kind::Text), it("Trasporto pubblico: la data di servizio, AAAA-MM-GG (un giorno feriale servito dai feed)"))]
+        pub service_date: Option<String> = None,
+        /// Transit: the first departure of the window, HH:MM.
+        #[param(kind(Kind::Text), it("Trasporto pubblico: la prima partenza della finestra, HH:MM"))]
+        pub departure_time: String = "08:00".to_string(),
+        /// Transit: departures every minute for this long; the time reported is a percentile over them.
+        #[param(kind(Kind::Integer), unit("min"), min(1.0), max(1440.0), it("Trasporto pubblico: partenze ogni minuto per questa durata"))]
+        pub window_minutes: u32 = 120,
+        /// Transit: the percentile of the travel times over the window (50 = median; 25 and 75 for the spread).
+        #[param(kind(Kind::Number), min(0.0), max(100.0), it("Trasporto pubblico: il percentile dei tempi nella finestra (50 = mediana)"))]
+        pub percentile: f64 = 50.0,
+        /// Transit: the longest walk of any leg (to, between, from stops); places farther from every stop are unreachable.
+        #[param(kind(Kind::Number), unit("m"), min(0.0), max(5000.0), it("Trasporto pubblico: la camminata più lunga di ogni tratto"))]
+        pub max_walk_m: f64 = 1000.0,
+        /// Transit: the most rides (boardings) in one trip.
+        #[param(kind(Kind::Integer), min(1.0), max(10.0), advanced(true), it("Trasporto pubblico: il numero massimo di corse in un viaggio"))]
+        pub max_rides: usize = 4,
+        /// Transit: trips longer than this count as unreachable.
+        #[param(kind(Kind::Number), unit("min"), positive(0.0), max(1440.0), advanced(true), it("Trasporto pubblico: i viaggi più lunghi di così sono irraggiungibili"))]
+        pub max_trip_minutes: f64 = 120.0,
     }
 }
 

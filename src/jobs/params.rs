@@ -21,6 +21,8 @@ pub enum Kind {
     Field,
     /// An input file that is not a vector layer (a network).
     File,
+    /// Several input files (GTFS feeds).
+    Files,
     /// A GeoPackage to write.
     Output,
     /// A folder to write.
@@ -180,6 +182,11 @@ impl Parameter {
             Kind::Bool => {
                 if !value.is_boolean() {
                     return fail(format!("{} is not true or false", Self::show(value)));
+                }
+            }
+            Kind::Files => {
+                if !value.as_array().is_some_and(|a| a.iter().all(Value::is_string)) {
+                    return fail(format!("{} is not a list of files", Self::show(value)));
                 }
             }
             Kind::Categories => {

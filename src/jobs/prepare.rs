@@ -5,6 +5,7 @@
 use super::inputs::{DemandInput, ServicesInput, TravelInput};
 use super::required;
 use crate::catalogue::{read_services, Service};
+use crate::cost::Mode;
 use crate::cost::{CostModel, StraightLine};
 use crate::crs::WorkingCrs;
 use crate::demand::{read_demand, Demand, DemandFields, DisplayPolygons};
@@ -12,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::index::FacilityIndex;
 use crate::io::LayerSource;
 use crate::network::{Network, NetworkCost};
+use crate::transit::{Timetable, TransitCost, TransitSettings};
 use std::sync::Arc;
 
 /// Inputs read, in the working CRS.
@@ -42,6 +44,7 @@ impl Prepared {
 pub enum Model<'n> {
     StraightLine(StraightLine),
     Network(NetworkCost<'n>),
+    Transit(Box<TransitCost>),
 }
 
 impl Model<'_> {
@@ -49,6 +52,7 @@ impl Model<'_> {
         match self {
             Model::StraightLine(m) => m,
             Model::Network(m) => m,
+            Model::Transit(m) => m.as_ref(),
         }
     }
 
@@ -66,6 +70,7 @@ impl Model<'_> {
                 let fastest = g.length_m.iter().zip(&g.time_s).filter(|(_, t)| **t > 0.0).map(|(l, t)| l / t);
                 fastest.fold(m.walk_m_s, f64::max)
             }
+            Model::Transit(m) => m.timetable.max_speed_m_s().max(m.settings.walk_m_s / m.settings.detour_factor),
         }
     }
 
@@ -74,6 +79,7 @@ impl Model<'_> {
         match self {
             Model::StraightLine(_) => "straight_line",
             Model::Network(_) => "network",
+            Model::Transit(_) => "transit",
         }
     }
 }
@@ -101,6 +107,41 @@ fn working_epsg(named: Option<u32>, network: Option<&Network>) -> Result<Option<
         (_, Some(n)) => Ok(Some(n.epsg)),
         (named, None) => Ok(named),
     }
+}
+
+/// Seconds after midnight of `HH:MM`.
+fn clock_s(text: &str) -> Result<u32> {
+    let bad = || Error::parameter("departure_time", format!("'{text}' is not a time HH:MM"));
+    let (h, m) = text.trim().split_once(':').ok_or_else(bad)?;
+    let (h, m): (u32, u32) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
+    if h > 47 || m > 59 {
+        return Err(bad());
+    }
+    Ok(h * 3600 + m * 60)
+}
+
+/// The transit model: the day's timetable of the feeds, walking legs on
+/// straight lines times the walk detour factor.
+pub fn transit_model(travel: &TravelInput, working: &crate::crs::WorkingCrs) -> Result<TransitCost> {
+    let date_text = travel.service_date.as_deref().ok_or_else(|| {
+        Error::parameter("service_date", "transit needs a service date, YYYY-MM-DD (a weekday the feeds serve)")
+    })?;
+    let date = chrono::NaiveDate::parse_from_str(date_text.trim(), "%Y-%m-%d")
+        .map_err(|_| Error::parameter("service_date", format!("'{date_text}' is not a date YYYY-MM-DD")))?;
+    let to_working = crate::crs::Transformer::new("EPSG:4326", &working.definition())?;
+    let timetable = Timetable::build(&travel.gtfs, date, &to_working)?;
+    let walk = StraightLine::for_mode(Mode::Walk);
+    let settings = TransitSettings {
+        departure_s: clock_s(&travel.departure_time)?,
+        window_minutes: travel.window_minutes,
+        percentile: travel.percentile,
+        max_walk_m: travel.max_walk_m,
+        walk_m_s: walk.speed_m_s,
+        detour_factor: walk.detour_factor,
+        max_rides: travel.max_rides,
+        max_trip_s: super::seconds(travel.max_trip_minutes),
+    };
+    TransitCost::new(timetable, settings)
 }
 
 /// Reads the inputs, then runs `work` with them and the cost model.
@@ -146,13 +187,14 @@ pub fn prepare<T>(
         }
     };
     let prepared = Prepared { working_crs, services: all, index, demand, display_polygons };
-    let model = match network {
-        Some(n) => {
+    let model = match (travel.mode, network) {
+        (Mode::Transit, _) => Model::Transit(Box::new(transit_model(travel, &prepared.working_crs)?)),
+        (_, Some(n)) => {
             let mut cost = NetworkCost::new(n.mode(travel.mode)?);
             cost.max_snap_m = travel.max_snap_m;
             Model::Network(cost)
         }
-        None => Model::StraightLine(StraightLine::for_mode(travel.mode)),
+        (_, None) => Model::StraightLine(StraightLine::for_mode(travel.mode)),
     };
     work(prepared, &model)
 }

@@ -112,7 +112,7 @@ pub fn build_lines(path: &Path, options: &BuildOptions) -> Result<(u32, Vec<Mode
     let mut modes = Vec::new();
     for mode in [Mode::Walk, Mode::Bike, Mode::Car] {
         let default_m_s = match mode {
-            Mode::Walk => options.speeds.walk_m_s,
+            Mode::Walk | Mode::Transit => options.speeds.walk_m_s,
             Mode::Bike => options.speeds.bike_m_s,
             Mode::Car => 50.0 / 3.6,
         };
@@ -122,7 +122,7 @@ pub fn build_lines(path: &Path, options: &BuildOptions) -> Result<(u32, Vec<Mode
                 continue;
             }
             let speed_m_s = match (mode, speed_km_h) {
-                (Mode::Walk, _) | (_, None) => default_m_s,
+                (Mode::Walk | Mode::Transit, _) | (_, None) => default_m_s,
                 (Mode::Bike, Some(v)) => default_m_s.min(v / 3.6),
                 (Mode::Car, Some(v)) => v / 3.6,
             };

@@ -72,7 +72,7 @@ const YES: &[&str] = &["yes", "designated", "permissive", "destination", "offici
 pub fn access(tags: &Tags, mode: Mode, speeds: &OsmSpeeds) -> Option<f64> {
     if tags.is("route", &["ferry"]) {
         let allowed = match mode {
-            Mode::Walk | Mode::Bike => !tags.is("foot", &["no"]),
+            Mode::Walk | Mode::Transit | Mode::Bike => !tags.is("foot", &["no"]),
             Mode::Car => tags.is("motor_vehicle", YES) || tags.is("motorcar", YES),
         };
         return allowed.then_some(speeds.ferry_m_s);
@@ -80,7 +80,7 @@ pub fn access(tags: &Tags, mode: Mode, speeds: &OsmSpeeds) -> Option<f64> {
     let highway = tags.get("highway")?;
     let class = highway.trim_end_matches("_link");
     let mode_key = match mode {
-        Mode::Walk => "foot",
+        Mode::Walk | Mode::Transit => "foot",
         Mode::Bike => "bicycle",
         Mode::Car => "motor_vehicle",
     };
@@ -94,7 +94,7 @@ pub fn access(tags: &Tags, mode: Mode, speeds: &OsmSpeeds) -> Option<f64> {
         return None;
     } else {
         let allowed = match mode {
-            Mode::Walk => {
+            Mode::Walk | Mode::Transit => {
                 !matches!(class, "motorway" | "trunk" | "cycleway" | "bridleway" | "construction" | "proposed")
             }
             Mode::Bike => matches!(
@@ -118,8 +118,8 @@ pub fn access(tags: &Tags, mode: Mode, speeds: &OsmSpeeds) -> Option<f64> {
         }
     }
     Some(match mode {
-        Mode::Walk if class == "steps" => speeds.steps_m_s,
-        Mode::Walk => speeds.walk_m_s,
+        Mode::Walk | Mode::Transit if class == "steps" => speeds.steps_m_s,
+        Mode::Walk | Mode::Transit => speeds.walk_m_s,
         Mode::Bike => speeds.bike_m_s,
         Mode::Car => {
             let tagged = tags.get("maxspeed").and_then(parse_maxspeed_km_h);

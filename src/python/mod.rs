@@ -13,6 +13,7 @@ mod network;
 mod options;
 mod progress;
 mod siting;
+mod transit;
 mod travel_areas;
 mod web;
 
@@ -42,5 +43,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(accessibility::accessibility_job, m)?)?;
     m.add_function(wrap_pyfunction!(siting::suggest_sites, m)?)?;
     m.add_function(wrap_pyfunction!(web::web_data, m)?)?;
+    m.add_function(wrap_pyfunction!(transit::transit_times, m)?)?;
     Ok(())
 }

@@ -10,18 +10,24 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 use std::sync::Arc;
 
-/// A keyword value as JSON: paths (`os.PathLike`) become text, numpy
-/// scalars and arrays become numbers and lists.
+/// A keyword value as JSON: paths (`os.PathLike`, also in lists) become
+/// text, numpy scalars and arrays become numbers and lists.
 fn to_json(py: Python<'_>, name: &str, value: &Bound<'_, PyAny>) -> PyResult<serde_json::Value> {
-    let os = py.import("os")?;
-    let plain = if value.hasattr("__fspath__")? {
-        os.call_method1("fspath", (value,))?
-    } else if value.hasattr("tolist")? {
-        value.call_method0("tolist")?
-    } else {
-        value.clone()
-    };
-    pythonize::depythonize(&plain).map_err(|e| parameter(name, e.to_string()))
+    pythonize::depythonize(&plain(py, value)?).map_err(|e| parameter(name, e.to_string()))
+}
+
+fn plain<'py>(py: Python<'py>, value: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    if value.hasattr("__fspath__")? {
+        return py.import("os")?.call_method1("fspath", (value,));
+    }
+    if value.hasattr("tolist")? {
+        return value.call_method0("tolist");
+    }
+    if value.is_instance_of::<PyList>() || value.is_instance_of::<PyTuple>() {
+        let items = value.try_iter()?.map(|item| plain(py, &item?)).collect::<PyResult<Vec<_>>>()?;
+        return Ok(PyList::new(py, items)?.into_any());
+    }
+    Ok(value.clone())
 }
 
 /// Options from keyword arguments (and named positional ones); a
@@ -90,6 +96,17 @@ fn arrays<'py>(py: Python<'py>, object: Bound<'py, PyAny>) -> PyResult<Bound<'py
         }
         for i in 0..list.len() {
             list.set_item(i, arrays(py, list.get_item(i)?)?)?;
+        }
+        // arrays of one shape stack into one more dimension ([departure][origin][destination])
+        let numpy = py.import("numpy")?;
+        let ndarray = numpy.getattr("ndarray")?;
+        let shapes: Vec<Bound<'py, PyAny>> = list
+            .iter()
+            .filter(|i| i.is_instance(&ndarray).unwrap_or(false))
+            .map(|i| i.getattr("shape"))
+            .collect::<PyResult<_>>()?;
+        if !list.is_empty() && shapes.len() == list.len() && shapes.iter().all(|s| s.eq(&shapes[0]).unwrap_or(false)) {
+            return numpy.call_method1("stack", (list,));
         }
     }
     Ok(object)

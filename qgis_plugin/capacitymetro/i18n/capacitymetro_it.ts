@@ -12,6 +12,10 @@
         <translation>Pubblica la pagina pubblica</translation>
     </message>
     <message>
+        <source>paths separated by ;</source>
+        <translation>percorsi separati da ;</translation>
+    </message>
+    <message>
         <source>Accessibility index</source>
         <translation>Indice di accessibilità</translation>
     </message>

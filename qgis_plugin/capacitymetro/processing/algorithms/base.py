@@ -179,6 +179,8 @@ class CapaCityMetroAlgorithm(QgsProcessingAlgorithm):
                                               optional=multiple, defaultValue=None)
         if kind in ("numbers", "pairs"):
             return QgsProcessingParameterString(name, text, defaultValue=numbers_text(p))
+        if kind == "files":
+            return QgsProcessingParameterString(name, text + " (" + self.tr("paths separated by ;") + ")", optional=True)
         return QgsProcessingParameterString(name, text, defaultValue=default, optional=not p["required"])
 
     def value(self, p: dict, parameters, context, feedback):
@@ -196,6 +198,8 @@ class CapaCityMetroAlgorithm(QgsProcessingAlgorithm):
             return self.parameterAsString(parameters, name, context) or None
         if kind == "file":
             return self.parameterAsFile(parameters, name, context) or None
+        if kind == "files":
+            return [f.strip() for f in self.parameterAsString(parameters, name, context).split(";") if f.strip()] or None
         if kind == "number":
             return self.parameterAsDouble(parameters, name, context)
         if kind == "integer":
