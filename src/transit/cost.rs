@@ -203,9 +203,4 @@ impl ServiceCosts for BoundTransit<'_> {
         found.sort_by(|a, b| a.time_s.total_cmp(&b.time_s).then(a.service.cmp(&b.service)));
         found
     }
-
-    fn unreachable_services(&self) -> Vec<usize> {
-        // a service with no stop within walking distance is reached only on foot, from near it
-        (0..self.services.len()).filter(|&s| self.egress[s].is_empty()).collect()
-    }
 }

@@ -148,3 +148,22 @@ def test_transit_options_are_checked():
                             departure_time="8 o'clock")
     with pytest.raises(cm.InputError, match="gtfs"):
         _core.transit_times(np.zeros((1, 2)), np.zeros((1, 2)), 32633, service_date=DATE)
+
+
+def test_transit_demo_measures_the_historic_centre_by_waterbus(actv, tmp_path):
+    """Venezia is six units; the historic centre's nearest legal desk is the
+    oracle's (waterbus and walks over the 08:00-10:00 window), not Mestre's."""
+    import csv
+
+    result = cm.run_demo(tmp_path, mode="transit")
+    names = list(result["demand"]["name"])
+    assert len(names) == 49 and "Venezia" not in names
+    centre, mestre = names.index("Venezia-Murano-Burano"), names.index("Mestre-Carpenedo")
+    with open(DATA / "services.csv", newline="", encoding="utf-8") as f:
+        legal = [r for r in csv.DictReader(f) if "legal" in r["categories"].split(";")]
+    desks = np.array([xy(float(r["lon"]), float(r["lat"])) for r in legal])
+    origin = np.array(result["demand"]["xy"])[[centre]]
+    expected = oracle.percentile(oracle.times(actv, DATE, origin, desks, 8 * 3600, 120), 50).min()
+    got = result["coverage"]["legal"]["nearest_time_s"]
+    assert got[centre] == pytest.approx(expected, abs=1e-6)
+    assert np.isfinite(got[centre]) and got[centre] != got[mestre]
