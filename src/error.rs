@@ -55,6 +55,9 @@ pub enum Error {
     /// The caller asked to stop.
     #[error("cancelled")]
     Cancelled,
+    /// A bug: the work stopped where it should not have.
+    #[error("internal error ({0}); please report it with the command and data that caused it")]
+    Internal(String),
 }
 
 fn join_lines(problems: &[Problem]) -> String {

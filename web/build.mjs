@@ -1,7 +1,9 @@
 // Build the bussola's static skeleton into web/dist/ (no data: the publish step
-// writes dist/data/). esbuild bundles src/main.js (+ Leaflet, opening_hours,
-// the UI strings) into app.js and the CSS into app.css; icons are rasterised
-// here so that no image tool is needed.
+// writes dist/data/). esbuild bundles src/main.js (+ the UI strings) into app.js,
+// an ES module, and the CSS (with Leaflet's) into app.css. Leaflet and
+// opening_hours are imported with import() once the list is on screen: esbuild
+// splits them into chunks/ (the service worker precaches those too). Icons are
+// rasterised here so that no image tool is needed.
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -19,9 +21,11 @@ await build({
   entryPoints: { app: join(src, 'main.js') },
   bundle: true,
   minify: true,
-  format: 'iife',
+  format: 'esm',
+  splitting: true,
   target: ['es2020'],
   outdir: dist,
+  chunkNames: 'chunks/[name]-[hash]',
   loader: { '.png': 'file', '.svg': 'file' },
   assetNames: 'assets/[name]-[hash]',
   legalComments: 'linked',

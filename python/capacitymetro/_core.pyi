@@ -39,6 +39,10 @@ class CrsError(CapacityMetroError):
 class CancelledError(CapacityMetroError):
     """The progress callback returned False."""
 
+class InternalError(CapacityMetroError):
+    """A bug in CapaCityMetro (the core stopped where it should not have); the
+    message asks for a report."""
+
 class Category(TypedDict):
     id: str
     colour: str

@@ -119,8 +119,36 @@ pub(crate) fn required<'a, T>(value: &'a Option<T>, name: &str) -> crate::Result
 /// options built in Rust rather than through [`JobOptions::from_values`]).
 pub(crate) fn check<T: JobOptions>(options: &T) -> crate::Result<()> {
     let values = serde_json::to_value(options).map_err(|e| crate::Error::parameter("options", e.to_string()))?;
-    for parameter in T::parameters() {
+    let table = T::parameters();
+    for parameter in &table {
         parameter.check(&values[parameter.name])?;
+    }
+    // an output that is one of the inputs would destroy it: refuse before any work
+    let paths = |kinds: &[Kind]| -> Vec<(&'static str, std::path::PathBuf)> {
+        table
+            .iter()
+            .filter(|p| kinds.contains(&p.kind))
+            .flat_map(|p| {
+                let value = &values[p.name];
+                let list = value.as_array().cloned().unwrap_or_else(|| vec![value.clone()]);
+                list.into_iter().filter_map(move |v| v.as_str().map(|s| (p.name, std::path::PathBuf::from(s))))
+            })
+            .collect()
+    };
+    let resolved = |path: &std::path::Path| path.canonicalize().ok();
+    for (output, out_path) in paths(&[Kind::Output, Kind::Folder]) {
+        let Some(out_real) = resolved(&out_path) else { continue };
+        for (input, in_path) in paths(&[Kind::Layer, Kind::File, Kind::Files]) {
+            if resolved(&in_path).is_some_and(|r| r == out_real) {
+                return Err(crate::Error::parameter(
+                    output,
+                    format!(
+                        "{} is also the input '{input}': writing it would destroy it; choose another file",
+                        out_path.display()
+                    ),
+                ));
+            }
+        }
     }
     Ok(())
 }

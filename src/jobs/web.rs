@@ -196,7 +196,8 @@ pub fn run_web_data(
                 }
                 None => false,
             };
-            let meta = meta_json(options, &prepared.services, &places, times, lattice, has_boundaries);
+            let titles = layer_titles(results);
+            let meta = meta_json(options, &prepared.services, &places, times, lattice, has_boundaries, &titles);
             let path = staging.join("meta.json");
             let text = serde_json::to_string_pretty(&meta).map_err(|e| Error::io(path.display(), e))?;
             std::fs::write(&path, text).map_err(file_error(&path))?;
@@ -437,6 +438,22 @@ fn read_places(source: &Path, name_field: &str) -> Result<Vec<Place>> {
     Ok(places)
 }
 
+/// Each layer's title by language, from the schema the jobs stored in the
+/// results (`capacitymetro_layers`); none when the file has no schema.
+fn layer_titles(results: &Path) -> BTreeMap<String, serde_json::Value> {
+    let mut titles = BTreeMap::new();
+    let Ok(dataset) = gdal::Dataset::open(results) else { return titles };
+    let Ok(mut layer) = dataset.layer_by_name("capacitymetro_layers") else { return titles };
+    for feature in gdal::vector::LayerAccess::features(&mut layer) {
+        let text =
+            |field: &str| feature.field_index(field).ok().and_then(|i| feature.field_as_string(i).ok().flatten());
+        if let (Some(name), Some(it), Some(en)) = (text("layer_name"), text("title_it"), text("title_en")) {
+            titles.insert(name, serde_json::json!({"it": it, "en": en}));
+        }
+    }
+    titles
+}
+
 /// The basemap URL, or `None` when the options say none.
 pub fn basemap_url(options: &WebDataOptions) -> Option<&str> {
     options.basemap_url.as_deref().map(str::trim).filter(|u| !u.is_empty() && !u.eq_ignore_ascii_case("none"))
@@ -449,6 +466,7 @@ fn meta_json(
     times: BTreeMap<String, serde_json::Value>,
     lattice: Lattice,
     has_boundaries: bool,
+    titles: &BTreeMap<String, serde_json::Value>,
 ) -> serde_json::Value {
     let vocabulary = vocabulary();
     let categories: Vec<serde_json::Value> = vocabulary
@@ -463,7 +481,7 @@ fn meta_json(
             .split(',')
             .map(str::trim)
             .filter(|n| !n.is_empty())
-            .map(|n| serde_json::json!({"name": n, "title": n}))
+            .map(|n| serde_json::json!({"name": n, "title": titles.get(n).cloned().unwrap_or_else(|| n.into())}))
             .collect();
         serde_json::json!({"url": url, "layers": layers})
     });

@@ -57,6 +57,12 @@ pub fn replace_atomically(path: &Path, write: impl FnOnce(&Path) -> Result<()>) 
         _ => PathBuf::from("."),
     };
     std::fs::create_dir_all(&folder).map_err(|e| Error::io(folder.display(), e))?;
+    if std::fs::metadata(path).is_ok_and(|m| m.permissions().readonly()) {
+        return Err(Error::io(
+            path.display(),
+            "the file is read-only: it is not replaced (make it writable or choose another file)",
+        ));
+    }
     let file_name = path.file_name().ok_or_else(|| Error::io(path.display(), "not a file path"))?.to_string_lossy();
     let extension = path.extension().map_or(String::new(), |e| format!(".{}", e.to_string_lossy()));
     let temporary = folder.join(format!(".{file_name}.{}.tmp{extension}", std::process::id()));

@@ -21,6 +21,12 @@ pyo3::create_exception!(
 pyo3::create_exception!(capacitymetro._core, CrsError, CapacityMetroError, "A CRS is missing, unknown or not metric.");
 pyo3::create_exception!(
     capacitymetro._core,
+    InternalError,
+    CapacityMetroError,
+    "A bug in CapaCityMetro; the message asks for a report."
+);
+pyo3::create_exception!(
+    capacitymetro._core,
     CancelledError,
     CapacityMetroError,
     "The work was cancelled by the progress callback."
@@ -57,6 +63,7 @@ pub fn to_py(py: Python<'_>, error: Error) -> PyErr {
         Error::Io { .. } | Error::Parameter { .. } => InputError::new_err(message),
         Error::Crs(_) => CrsError::new_err(message),
         Error::Cancelled => CancelledError::new_err(message),
+        Error::Internal(_) => InternalError::new_err(message),
     }
 }
 

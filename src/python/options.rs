@@ -112,6 +112,19 @@ fn arrays<'py>(py: Python<'py>, object: Bound<'py, PyAny>) -> PyResult<Bound<'py
     Ok(object)
 }
 
+/// Runs core work, turning a panic (a bug) into an error that asks for a
+/// report instead of an exception outside the error hierarchy.
+pub fn contained<T>(work: impl FnOnce() -> crate::Result<T>) -> crate::Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(crate::Error::Internal(what))
+    })
+}
+
 /// Runs a job with the GIL released; progress reports take it back.
 pub fn run<'py, O, R>(
     py: Python<'py>,
@@ -125,7 +138,7 @@ where
     R: serde::Serialize + Send,
 {
     let reporter = PyProgress::new(progress);
-    let result = py.detach(|| job(options, network, &reporter)).py_err(py);
+    let result = py.detach(|| contained(|| job(options, network, &reporter))).py_err(py);
     let done = reporter.finish(result)?;
     report(py, &done)
 }

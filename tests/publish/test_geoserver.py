@@ -144,3 +144,17 @@ def test_a_nearest_result_publishes_its_coverage_layer_with_its_title(mock, tmp_
     feature_type = json.loads(mock.state["/workspaces/cmv/datastores/capacitymetro/featuretypes/coverage"][1])
     assert feature_type["featureType"]["title"] == "Tempo al servizio più vicino / Time to the nearest service"
     assert "within 20 minutes" in feature_type["featureType"]["abstract"]
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"threshold": float("nan")}, "finite number >= 1"),
+    ({"threshold": -5}, "finite number >= 1"),
+    ({"workspace": "../../security"}, "workspace '../../security'"),
+    ({"store": "a b"}, "store 'a b'"),
+])
+def test_privacy_and_names_cannot_be_switched_off_by_a_parameter(tmp_path, kwargs, message):
+    """Checked before any request: the URL below answers nothing."""
+    results = cm.run_demo(tmp_path)["output"]
+    arguments = {"workspace": "cmv", "user": "u", "password": "p", "log": lambda _: None, **kwargs}
+    with pytest.raises(PublishError, match=message):
+        publish(results, "http://127.0.0.1:9/geoserver", arguments.pop("workspace"), **arguments)

@@ -6,8 +6,8 @@
 //                            "chromium": "/usr/bin/chromium", "shots": "/tmp/dir"}'
 //
 // Talks to the pytest over stdout/stdin, one JSON object a line:
-//   1. loads the page (its WMS overlays are on at load), turns them off through Leaflet's
-//      layer control, zooms one step in, turns them on again: GetMap requests, tiles,
+//   1. loads the page, makes sure its WMS overlays are off (they are off at load unless the URL says o=), turns
+//      them on through Leaflet's layer control after one zoom step: GetMap requests, tiles,
 //      screenshots of the map off and on (as seen, and the tile pane alone);
 //   2. loads the page with a place and a category in the URL hash, and prints
 //      {"event": "up", ...} once no WMS tile is in flight;

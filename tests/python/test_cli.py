@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from conftest import good_service, write_geojson
 
 CLI = [str(Path(sys.executable).with_name("capacitymetro"))]
@@ -140,3 +141,26 @@ def test_suggest_sites_command(tmp_path, demo_data):
     too_many = run("suggest-sites", demo_data / "services.csv", demo_data / "town_centres.csv", "--population",
                    "population", "--category", "housing", "--new-sites", "50", "--out", tmp_path / "x.gpkg")
     assert too_many.returncode == 2 and "50 sites asked for, but only 44 candidates" in too_many.stderr
+
+
+def test_an_output_that_is_an_input_is_refused_and_the_input_kept(tmp_path, demo_data):
+    import shutil
+
+    services = tmp_path / "services.csv"
+    shutil.copyfile(demo_data / "services.csv", services)
+    before = services.read_bytes()
+    result = run("nearest", services, demo_data / "town_centres.csv", "--population-field", "population",
+                 "--out", services)
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert "is also the input 'services'" in result.stderr and "Traceback" not in result.stderr
+    assert services.read_bytes() == before
+
+
+def test_a_read_only_output_is_not_replaced(tmp_path, demo_data):
+    out = tmp_path / "kept.gpkg"
+    out.write_bytes(b"an earlier result")
+    out.chmod(0o444)
+    result = run("nearest", demo_data / "services.csv", demo_data / "town_centres.csv", "--population-field",
+                 "population", "--out", out)
+    assert result.returncode == 2 and "read-only" in result.stderr
+    assert out.read_bytes() == b"an earlier result"

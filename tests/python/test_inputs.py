@@ -6,6 +6,7 @@ import subprocess
 
 import capacitymetro as cm
 import pytest
+
 from conftest import good_service, write_csv, write_geojson
 
 

@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 import shapely
-from conftest import write_geojson
 from scipy.sparse.csgraph import dijkstra
 from shapely.geometry import MultiPolygon, Polygon
+
+from conftest import write_geojson
 
 MODES = ("walk", "bike", "car")
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import capacitymetro as cm
 import numpy as np
 import pytest
+
 from conftest import DATA, ROOT, qgis_env, qgis_process, rows
 
 PLUGIN = ROOT / "qgis_plugin" / "capacitymetro"

@@ -42,13 +42,53 @@ describe('bussola', () => {
     const ids = await H.listedIds(page);
     assert.deepEqual([...ids].sort(), services.map((s) => s.id).sort(), 'every desk of services.geojson is listed');
     assert.equal(await page.locator('html').getAttribute('lang'), 'it');
-    // markers: one per desk, each a focusable button with the desk's name
-    const markers = await page.$$eval('.desk-marker', (els) => els.map((e) => ({ id: e.dataset.id, label: e.getAttribute('aria-label'), role: e.getAttribute('role'), tab: e.tabIndex })));
-    assert.equal(markers.length, services.length);
-    for (const m of markers) {
-      const s = services.find((x) => x.id === m.id);
-      assert.ok(m.label && m.label.startsWith(s.name), `marker ${m.id} named: ${m.label}`);
-      assert.equal(m.role, 'button'); assert.equal(m.tab, 0);
+    // markers: every desk is on the map, either as its own marker or inside a group marker (desks
+    // closer than a 44 px target at this zoom); each marker is a focusable button naming its desks,
+    // and no two markers overlap (each keeps a whole 44 px target)
+    const markers = () => page.$$eval('.desk-marker', (els) => els.map((e) => {
+      const r = e.getBoundingClientRect();
+      return { id: e.dataset.id, ids: e.dataset.ids ? e.dataset.ids.split(' ') : [e.dataset.id], label: e.getAttribute('aria-label'),
+        role: e.getAttribute('role'), tab: e.tabIndex, box: [r.left, r.top, r.width, r.height] };
+    }));
+    const checkMarkers = (ms) => {
+      assert.deepEqual(ms.flatMap((m) => m.ids).sort(), services.map((s) => s.id).sort(), 'every desk once on the map');
+      for (const m of ms) {
+        for (const id of m.ids) {
+          const s = services.find((x) => x.id === id);
+          assert.ok(m.label && (m.ids.length === 1 ? m.label.startsWith(s.name) : m.label.includes(s.name)), `marker ${m.ids} names ${s.name}: ${m.label}`);
+        }
+        assert.equal(m.role, 'button'); assert.equal(m.tab, 0);
+        assert.ok(m.box[2] >= 44 && m.box[3] >= 44, `marker ${m.ids} is a 44 px target`);
+      }
+      for (const a of ms) for (const b of ms) {
+        if (a === b) continue;
+        const apart = a.box[0] + a.box[2] <= b.box[0] + 0.5 || b.box[0] + b.box[2] <= a.box[0] + 0.5
+          || a.box[1] + a.box[3] <= b.box[1] + 0.5 || b.box[1] + b.box[3] <= a.box[1] + 0.5;
+        assert.ok(apart, `markers ${a.ids} and ${b.ids} do not overlap`);
+      }
+    };
+    const ms = await markers();
+    checkMarkers(ms);
+    // a group marker, pressed with the keyboard, zooms in until its desks have markers of their own
+    const group = ms.filter((m) => m.ids.length > 1).sort((a, b) => b.ids.length - a.ids.length)[0];
+    if (group) {
+      let members = group.ids;
+      for (let i = 0; i < 8; i++) {
+        const sel = `.desk-cluster[data-ids~="${members[0]}"]`;
+        if (!(await page.$(sel))) break;
+        await page.focus(sel);
+        await page.keyboard.press('Enter');
+        await page.waitForFunction(() => !document.querySelector('#map.leaflet-zoom-anim'));
+        await page.waitForTimeout(350);
+        assert.ok(await page.evaluate((id) => (document.activeElement.dataset.id || document.activeElement.dataset.ids || '').split(' ').includes(id), members[0]),
+          'focus stays on the marker holding the first desk');
+      }
+      const own = await page.$$eval('.desk-marker[data-id]', (els) => els.map((e) => e.dataset.id));
+      for (const id of members) assert.ok(own.includes(id), `${id} has its own marker after zooming in`);
+      const after = (await markers()).filter((m) => m.box[0] > -50 && m.box[1] > -50 && m.box[0] < 1280 && m.box[1] < 900);
+      for (const a of after) for (const b of after) if (a !== b) assert.ok(Math.hypot(a.box[0] - b.box[0], a.box[1] - b.box[1]) >= 44, `${a.ids}/${b.ids} apart`);
+      await page.click('.leaflet-control-zoom-out'); // back out, for the pixel checks below
+      await page.waitForTimeout(400);
     }
     // pixel checks: the list and the map draw something besides their background
     const list = H.nonBackgroundShare(await page.locator('#results').screenshot());
@@ -241,6 +281,7 @@ describe('bussola', () => {
     for (const lang of H.LANGS) {
       for (const hash of [`l=${lang}`, `l=${lang}&c=italian_courses&pos=${H.LIDO.lon},${H.LIDO.lat}&desk=VE-12&far=1`]) {
         const { ctx, page } = await open(hash);
+        await H.mapShown(page); // on a phone the map loads when scrolled to: check it too
         await page.evaluate(H.AXE_SOURCE);
         const res = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
         const v = res.violations.map((x) => `${x.id} (${x.impact}): ${x.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
@@ -270,7 +311,7 @@ describe('bussola', () => {
     const tiles = await mk('tiles'), wms = await mk('wms');
     const copy = H.siteCopy(site, {
       basemap: { url: tiles.origin + '/{z}/{x}/{y}.png', attribution: '© test tiles' },
-      wms: { url: wms.origin + '/ows', layers: [{ name: 'services', title: 'Services' }] },
+      wms: { url: wms.origin + '/ows', layers: [{ name: 'services', title: { it: 'Servizi', en: 'Services' } }, { name: 'areas', title: 'Areas' }] },
     });
     const s2 = await H.serve(copy);
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, serviceWorkers: 'allow' });
@@ -281,6 +322,28 @@ describe('bussola', () => {
     page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) cspErrors.push(m.text()); });
     await page.goto(s2.url + '?now=' + H.NOW + '#l=en');
     await H.ready(page);
+    // WMS overlays are off at load (a dead WMS server costs nothing); titles in the page's language
+    await page.waitForTimeout(300);
+    assert.equal(hits.wms, 0, 'no WMS request before an overlay is switched on');
+    await page.hover('.leaflet-control-layers');
+    const boxes = page.locator('.leaflet-control-layers-overlays label');
+    assert.deepEqual(await boxes.allTextContents().then((l) => l.map((x) => x.trim())), ['Services', 'Areas']);
+    assert.deepEqual(await page.$$eval('.leaflet-control-layers-overlays input', (l) => l.map((i) => i.checked)), [false, false]);
+    await boxes.first().locator('input').check();
+    await page.mouse.move(2, 2);
+    await page.waitForFunction(() => document.querySelectorAll('.leaflet-wms-pane img.leaflet-tile').length > 0, null, { timeout: 15000 });
+    assert.ok(await page.evaluate(() => {
+      const z = (sel) => Number(getComputedStyle(document.querySelector(sel)).zIndex);
+      return z('.leaflet-wms-pane') > z('.leaflet-overlay-pane') && z('.leaflet-wms-pane') < z('.leaflet-marker-pane');
+    }), 'the WMS pane lies above the boundaries and below the markers');
+    assert.match(new URL(page.url()).hash, /[#&]o=services(&|$)/, 'the overlay choice is kept in the URL');
+    // Italian: the same layer, titled in Italian (an object title); a plain string title stays as is
+    await page.selectOption('#lang', 'it');
+    await page.hover('.leaflet-control-layers');
+    assert.deepEqual(await page.locator('.leaflet-control-layers-overlays label').allTextContents().then((l) => l.map((x) => x.trim())), ['Servizi', 'Areas']);
+    assert.deepEqual(await page.$$eval('.leaflet-control-layers-overlays input', (l) => l.map((i) => i.checked)), [true, false]);
+    await page.selectOption('#lang', 'en');
+    await page.mouse.move(2, 2);
     await page.check('#cat-legal');
     await page.fill('#place', 'Mes');
     await page.keyboard.press('Enter');
@@ -349,10 +412,11 @@ describe('bussola', () => {
     const page = await ctx.newPage();
     await page.goto(s.url + `?now=${H.NOW}#l=it&c=italian_courses&pos=${H.LIDO.lon},${H.LIDO.lat}`);
     await H.ready(page);
-    await page.waitForFunction(() => document.querySelectorAll('.leaflet-overlay-pane path').length > 0, null, { timeout: 10000 }).catch(() => {});
     await page.waitForTimeout(300);
     const first = kb(s.log);
     const rows = s.log.map((r) => `${r.path} ${(r.bytes / 1024).toFixed(1)} KB`);
+    assert.ok(!s.log.some((r) => /leaflet/.test(r.path)), 'on a phone the map (Leaflet) is not loaded before it is scrolled to');
+    assert.ok(s.log.some((r) => /opening_hours/.test(r.path)), 'the hours library is loaded after the list');
     await ctx.close();
     s.log.length = 0;
     const c2 = await browser.newContext({ serviceWorkers: 'allow' });
@@ -363,7 +427,7 @@ describe('bussola', () => {
     await p2.waitForTimeout(1500);
     const withSw = kb(s.log);
     await c2.close(); await s.close();
-    t.diagnostic(`first load (page, data, one grid, boundaries), gzipped: ${first.toFixed(1)} KB`);
+    t.diagnostic(`first load (page, data, one grid, hours library; on a phone the map loads when scrolled to), gzipped: ${first.toFixed(1)} KB`);
     t.diagnostic(`first visit incl. the service worker caching every grid: ${withSw.toFixed(1)} KB`);
     for (const r of rows) t.diagnostic('  ' + r);
     assert.ok(first < 300, `first load ${first.toFixed(1)} KB < 300 KB`);
@@ -373,6 +437,8 @@ describe('bussola', () => {
     mkdirSync(SHOTS, { recursive: true });
     for (const lang of ['it', 'ar']) {
       const { ctx, page } = await open(`l=${lang}&c=italian_courses&pos=12.2424,45.4906&pn=Mestre&desk=VE-03`, { ctxOptions: { deviceScaleFactor: 1 } });
+      await H.mapShown(page);
+      await page.evaluate(() => window.scrollTo(0, 0));
       await page.waitForTimeout(300);
       const full = await page.screenshot({ fullPage: true }); // the whole page at phone width
       writeFileSync(join(SHOTS, `bussola-${lang}.png`), full);

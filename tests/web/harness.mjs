@@ -171,3 +171,9 @@ export async function listedRows(page) {
 export async function ready(page) {
   await page.waitForFunction(() => document.body.classList.contains('ready'), null, { timeout: 20000 });
 }
+// The map is loaded when it is on screen or near it (at once beside the list on a wide
+// screen; on a phone when scrolled to): scroll to it and wait for it.
+export async function mapShown(page) {
+  await page.locator('#map').scrollIntoViewIfNeeded();
+  await page.waitForFunction(() => document.body.classList.contains('map-ready'), null, { timeout: 20000 });
+}

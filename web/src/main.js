@@ -2,11 +2,27 @@
 // Static page: reads data/meta.json, data/services.geojson and lazily the
 // per-category travel-time grids data/times/<category>.bin (see README.md).
 // Nothing the person types or where they are ever leaves the device.
-import L from 'leaflet';
 import 'leaflet/dist/leaflet.css';
-import OpeningHours from 'opening_hours';
 import UI from './i18n/ui.json';
 import './app.css';
+
+// Leaflet (~150 KB) and opening_hours (~800 KB: holiday tables of every country) are
+// not needed to show the list: both are loaded with import() (separate chunks, see
+// build.mjs) once the list is on screen, or, for opening_hours, before the first
+// render that filters by opening time or shows a desk's card.
+let L = null;
+let OpeningHours = null;
+let hoursLib = null;
+let hoursFailed = false;
+function loadHours() {
+  if (!hoursLib) {
+    hoursLib = import('opening_hours').then((m) => { OpeningHours = m.default || m; })
+      .catch(() => { hoursFailed = true; });
+  }
+  return hoursLib;
+}
+const hoursPending = () => !OpeningHours && !hoursFailed;
+const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 const RTL = new Set(['ar', 'fa', 'he', 'ur']);
 const TZ = 'Europe/Rome';
@@ -18,7 +34,7 @@ const S = {
   lang: 'it', cat: null, when: 'any', day: 1, time: '10:00', langs: [],
   noappt: false, stepfree: false, desk: null, far: false,
   pos: null, sharePos: false, map: null, markers: new Map(), posMarker: null,
-  placeActive: -1, placeMatches: [],
+  placeActive: -1, placeMatches: [], wmsOn: [], wmsLayers: new Map(), layersControl: null,
 };
 
 // ---------------------------------------------------------------- strings
@@ -45,6 +61,8 @@ const num = (n) => intl(Intl.NumberFormat, S.lang).format(n);
 function mins(n) {
   try { return intl(Intl.NumberFormat, S.lang, { style: 'unit', unit: 'minute', unitDisplay: 'long' }).format(n); } catch { return num(n) + ' min'; }
 }
+// String.prototype.localeCompare(…, lang) builds a collator at every call: one per language instead.
+const collate = (a, b) => intl(Intl.Collator, S.lang).compare(a, b);
 function langName(code) {
   try { return intl(Intl.DisplayNames, S.lang, { type: 'language' }).of(code) || code; } catch { return code; }
 }
@@ -95,8 +113,10 @@ function chosenMoment() {
 }
 
 // ---------------------------------------------------------------- opening hours
+// undefined: the library is still loading; null: no (valid) hours.
 function hoursOf(desk) {
   if (desk._oh !== undefined) return desk._oh;
+  if (!OpeningHours) return hoursFailed ? null : undefined;
   try {
     desk._oh = desk.opening_hours ? new OpeningHours(desk.opening_hours, NOMINATIM, { locale: 'en' }) : null;
   } catch { desk._oh = null; }
@@ -109,6 +129,7 @@ function isOpenAt(desk, when) {
 }
 function statusText(desk) {
   const oh = hoursOf(desk);
+  if (oh === undefined) return { open: null, pending: true, text: '' };
   if (!oh) return { open: null, text: t('hours_unknown') };
   const n = now();
   let open, next;
@@ -173,6 +194,12 @@ function readHash() {
   S.stepfree = h.get('sf') === '1';
   S.far = h.get('far') === '1';
   S.desk = h.get('desk') || null;
+  // WMS overlays switched on (off by default). A hash without `o` leaves them as they
+  // are: they are a choice about the map, not about the search.
+  if (h.has('o')) {
+    const names = new Set(((S.meta.wms && S.meta.wms.layers) || []).map((l) => l.name));
+    S.wmsOn = h.get('o').split(',').filter((n) => names.has(n));
+  }
   const p = (h.get('pos') || '').split(',').map(Number);
   if (p.length === 2 && p.every(Number.isFinite)) {
     S.pos = { lon: p[0], lat: p[1], src: h.get('pn') ? 'place' : 'link', label: h.get('pn') || '' };
@@ -190,6 +217,7 @@ function stateParams(withPos) {
   if (S.stepfree) h.set('sf', '1');
   if (S.far) h.set('far', '1');
   if (S.desk) h.set('desk', S.desk);
+  if (S.wmsOn.length) h.set('o', S.wmsOn.join(','));
   if (withPos && S.pos) {
     h.set('pos', S.pos.lon.toFixed(5) + ',' + S.pos.lat.toFixed(5));
     if (S.pos.src === 'place' && S.pos.label) h.set('pn', S.pos.label);
@@ -262,31 +290,42 @@ function applyLanguage() {
   for (const e of document.querySelectorAll('[data-i18n]')) e.textContent = t(e.dataset.i18n);
   for (const e of document.querySelectorAll('[data-i18n-ph]')) e.placeholder = t(e.dataset.i18nPh);
   for (const e of document.querySelectorAll('[data-i18n-label]')) e.setAttribute('aria-label', t(e.dataset.i18nLabel));
-  const sel = $('#lang');
-  sel.replaceChildren(...S.meta.languages.map((code) => {
-    let own = code;
-    try { own = new Intl.DisplayNames([code], { type: 'language' }).of(code); } catch { /* keep code */ }
-    return el('option', { value: code, lang: code, text: own.charAt(0).toLocaleUpperCase(code) + own.slice(1) });
-  }));
-  sel.value = S.lang;
-  // weekday choices
-  const daySel = $('#day');
-  const monday = new Date(2026, 10, 23);
-  daySel.replaceChildren(...[1, 2, 3, 4, 5, 6, 7].map((i) => el('option', { value: i, text: fmtWeekday(addDays(monday, i - 1)) })));
-  daySel.value = String(S.day);
-  const upd = parseWall(S.meta.updated_at || '');
-  $('#updated').textContent = upd
-    ? t('updated_on', { date: new Intl.DateTimeFormat(S.lang, { dateStyle: 'long' }).format(upd) }) : '';
+  if (S.secondary || S.when === 'at') renderSecondary(); else renderLangPicker(true);
   renderCategories();
   renderLangFilter();
   if (S.map) {
     S.map.zoomControl.remove();
     S.map.zoomControl = L.control.zoom({ zoomInTitle: t('zoom_in'), zoomOutTitle: t('zoom_out'), position: 'topright' }).addTo(S.map);
     $('#map').setAttribute('aria-label', t('map_label'));
+    layersControl();
   }
   renderPosStatus();
 }
 
+// The language picker shows each language by its own name (Intl.DisplayNames in that
+// language). At the first render only the page's language is listed (renderSecondary).
+function renderLangPicker(onlyCurrent) {
+  const sel = $('#lang');
+  sel.replaceChildren(...S.meta.languages.filter((code) => !onlyCurrent || code === S.lang).map((code) => {
+    let own = code;
+    try { own = intl(Intl.DisplayNames, code, { type: 'language' }).of(code); } catch { /* keep code */ }
+    return el('option', { value: code, lang: code, text: own.charAt(0).toLocaleUpperCase(code) + own.slice(1) });
+  }));
+  sel.value = S.lang;
+}
+// What is not needed to show the list (other languages in the picker, weekday names of
+// the hidden day picker, the date in the footer): start() renders it a task after the
+// list, since the first Intl date formatter of a language is slow to build on a phone.
+function renderSecondary() {
+  renderLangPicker(false);
+  const daySel = $('#day');
+  const monday = new Date(2026, 10, 23);
+  daySel.replaceChildren(...[1, 2, 3, 4, 5, 6, 7].map((i) => el('option', { value: i, text: fmtWeekday(addDays(monday, i - 1)) })));
+  daySel.value = String(S.day);
+  const upd = parseWall(S.meta.updated_at || '');
+  $('#updated').textContent = upd
+    ? t('updated_on', { date: intl(Intl.DateTimeFormat, S.lang, { dateStyle: 'long' }).format(upd) }) : '';
+}
 function renderCategories() {
   const box = $('#cat-options');
   box.replaceChildren(...S.meta.categories.map((c) => {
@@ -299,7 +338,7 @@ function renderCategories() {
 
 function renderLangFilter() {
   const codes = [...new Set(S.services.flatMap((s) => s.languages || []))]
-    .sort((a, b) => langName(a).localeCompare(langName(b), S.lang));
+    .sort((a, b) => collate(langName(a), langName(b)));
   $('#lang-options').replaceChildren(...codes.map((code) => el('div', { class: 'check' },
     el('input', { type: 'checkbox', id: 'sl-' + code, value: code, checked: S.langs.includes(code) }),
     el('label', { for: 'sl-' + code, text: langName(code) }))));
@@ -422,18 +461,25 @@ let updateSeq = 0;
 async function update() {
   const seq = ++updateSeq;
   const grid = S.cat ? await gridFor(S.cat) : null;
+  // the opening-time filter and a desk's card need the hours library; the list alone does not
+  if ((S.when !== 'any' || S.desk) && hoursPending()) await loadHours();
   if (seq !== updateSeq) return;
   const moment = chosenMoment();
   const max = (S.meta.times && S.meta.times.max_minutes) || 60;
   const rows = S.services.filter((d) => passes(d, moment)).map((d) => ({ d, m: minutesTo(grid, d.id, S.pos) }));
   const key = (r) => (r.m == null ? 256 : r.m);
   rows.sort((a, b) => key(a) - key(b) || (a.d.id < b.d.id ? -1 : a.d.id > b.d.id ? 1 : 0));
-  if (!S.pos || !grid) rows.sort((a, b) => a.d.name.localeCompare(b.d.name, S.lang) || (a.d.id < b.d.id ? -1 : 1));
+  if (!S.pos || !grid) rows.sort((a, b) => collate(a.d.name, b.d.name) || (a.d.id < b.d.id ? -1 : 1));
   const near = rows.filter((r) => r.m !== 255);
   const far = rows.filter((r) => r.m === 255);
   S.rows = rows;
+  const focused = document.activeElement && document.activeElement.closest && document.activeElement.closest('.desks > li');
   $('#desk-list').replaceChildren(...near.map((r) => deskItem(r, max)));
   $('#far-list').replaceChildren(...far.map((r) => deskItem(r, max)));
+  if (focused) {
+    const b = document.querySelector(`.desks > li[data-id="${CSS.escape(focused.dataset.id)}"] button`);
+    if (b) b.focus();
+  }
   $('#far-list').hidden = !S.far || !far.length;
   const ft = $('#far-toggle');
   ft.hidden = !far.length;
@@ -467,8 +513,25 @@ function deskItem({ d, m }, max) {
         el('span', { class: 'desk-name', text: d.name }),
         el('span', { class: 'desk-sub' },
           tl ? el('span', { class: 'desk-time', text: tl }) : null,
-          el('span', { class: 'desk-open ' + (st.open ? 'is-open' : 'is-closed'), text: st.text }),
+          el('span', { class: 'desk-open ' + (st.pending ? 'pending' : st.open ? 'is-open' : 'is-closed'), text: st.text }),
           ))));
+}
+// Once the hours library is there: the status line of every listed desk, filled in place
+// a few desks per task (evaluating hours costs a few ms a desk on a slow phone), so that
+// the page stays responsive. A newer render (update) fills its own rows.
+async function fillStatuses() {
+  const seq = updateSeq;
+  let t0 = performance.now();
+  for (const li of document.querySelectorAll('.desks > li')) {
+    if (seq !== updateSeq) return;
+    const span = li.querySelector('.desk-open');
+    const d = S.byId.get(li.dataset.id);
+    if (!span || !d || !span.classList.contains('pending')) continue;
+    const st = statusText(d);
+    span.className = 'desk-open ' + (st.open ? 'is-open' : 'is-closed');
+    span.textContent = st.text;
+    if (performance.now() - t0 > 8) { await nextTask(); t0 = performance.now(); }
+  }
 }
 function openDesk(id) {
   S.desk = id;
@@ -557,16 +620,22 @@ async function copyLink() {
 }
 
 // ---------------------------------------------------------------- map
+const maxMinutes = () => (S.meta.times && S.meta.times.max_minutes) || 60;
+function loadLeaflet() {
+  return import('leaflet').then((m) => { L = m.default || m; });
+}
 function initMap() {
   const node = $('#map');
-  const map = L.map(node, { zoomControl: false, attributionControl: true, tap: true, keyboard: true });
+  const map = L.map(node, { zoomControl: false, attributionControl: true, tap: true, keyboard: true, maxZoom: 19 });
   S.map = map;
   map.zoomControl = L.control.zoom({ zoomInTitle: t('zoom_in'), zoomOutTitle: t('zoom_out'), position: 'topright' }).addTo(map);
   map.attributionControl.setPrefix('<a href="https://leafletjs.com" rel="noopener noreferrer" target="_blank">Leaflet</a>');
   node.setAttribute('aria-label', t('map_label'));
   const b = S.services.map((s) => [s.lat, s.lon]);
   if (S.pos) map.setView([S.pos.lat, S.pos.lon], 12);
-  else if (b.length) map.fitBounds(b, { padding: [20, 20] }); else map.setView([45.44, 12.33], 10);
+  // padding: keep every marker's 44 px target clear of the zoom buttons (top right), the layer
+  // control (top left) and the attribution (bottom)
+  else if (b.length) map.fitBounds(b, { padding: [80, 50] }); else map.setView([45.44, 12.33], 10);
   const note = $('#map-note');
   const bm = S.meta.basemap;
   if (bm && bm.url) {
@@ -576,18 +645,7 @@ function initMap() {
       .on('tileerror', () => { bad++; if (!ok && bad >= 4) { note.hidden = false; note.textContent = t('map_unavailable'); } })
       .addTo(map);
   } else { note.hidden = false; note.textContent = t('map_no_background'); }
-  const wms = S.meta.wms;
-  if (wms && wms.url && (wms.layers || []).length) {
-    try {
-      const overlays = {};
-      for (const ly of wms.layers) {
-        overlays[localised(ly.title) || ly.name] = L.tileLayer.wms(wms.url, {
-          layers: ly.name, format: 'image/png', transparent: true, version: '1.3.0', opacity: 0.7,
-        }).on('tileerror', () => { /* the overlay is optional: fail silently */ }).addTo(map);
-      }
-      L.control.layers(null, overlays, { collapsed: true, position: 'topleft' }).addTo(map);
-    } catch { /* ignore: the list works without the overlay */ }
-  }
+  initOverlays();
   if (S.meta.boundaries) {
     fetch('data/' + S.meta.boundaries).then((r) => (r.ok ? r.json() : null)).then((gj) => {
       if (!gj) return;
@@ -596,31 +654,151 @@ function initMap() {
     }).catch(() => {});
   }
   map.on('click', (e) => setPosition({ lon: e.latlng.lng, lat: e.latlng.lat, src: 'map', label: '' }));
+  map.on('zoomend', () => drawMarkers());
   drawPosition();
 }
-function drawMarkers(rows, max) {
-  if (!S.map) return;
-  const keep = new Set(rows.map((r) => r.d.id));
-  for (const [id, mk] of S.markers) if (!keep.has(id)) { mk.remove(); S.markers.delete(id); }
-  for (const { d, m } of rows) {
-    const cat = catById(S.cat || d.categories[0]);
-    const name = d.name + (m != null ? ' – ' + timeLabel(m, max) : '');
-    let mk = S.markers.get(d.id);
-    if (!mk) {
-      const span = el('span', { class: 'pin' }, shapeIcon(cat, 22));
-      mk = L.marker([d.lat, d.lon], { icon: L.divIcon({ className: 'desk-marker', html: span, iconSize: [44, 44] }), keyboard: true, riseOnHover: true })
-        .on('click', () => openDesk(d.id));
-      mk.addTo(S.map);
-      mk.getElement().addEventListener('keydown', (e) => { if (e.key === ' ') { e.preventDefault(); openDesk(d.id); } }); // Enter: Leaflet
-      S.markers.set(d.id, mk);
-    } else {
-      mk.setIcon(L.divIcon({ className: 'desk-marker', html: el('span', { class: 'pin' }, shapeIcon(cat, 22)), iconSize: [44, 44] }));
+
+// WMS overlays: their own pane above the boundaries (overlayPane, 400; filled at 0.9
+// without a basemap) and below the markers (600); off until the person ticks them in
+// the layer control (or the URL's `o` names them), so a dead WMS server costs nothing.
+function wmsTitle(ly) {
+  const v = ly.title;
+  if (typeof v === 'string' && v) return v;
+  if (v && typeof v === 'object') return v[S.lang] || v.en || ly.name;
+  return ly.name;
+}
+function initOverlays() {
+  const wms = S.meta.wms;
+  if (!wms || !wms.url || !(wms.layers || []).length) return;
+  try {
+    const pane = S.map.createPane('wms');
+    pane.style.zIndex = 450;
+    pane.style.pointerEvents = 'none';
+    for (const ly of wms.layers) {
+      const layer = L.tileLayer.wms(wms.url, {
+        pane: 'wms', layers: ly.name, format: 'image/png', transparent: true, version: '1.3.0', opacity: 0.7,
+      }).on('tileerror', () => { /* the overlay is optional: fail silently */ });
+      layer.on('add remove', () => {
+        S.wmsOn = wms.layers.map((l) => l.name).filter((n) => S.map.hasLayer(S.wmsLayers.get(n)));
+        writeHash();
+      });
+      S.wmsLayers.set(ly.name, layer);
     }
-    const e = mk.getElement();
-    e.setAttribute('aria-label', name);
-    e.setAttribute('data-id', d.id);
-    e.classList.toggle('current', S.desk === d.id);
+    syncOverlays();
+    layersControl();
+  } catch { /* ignore: the list works without the overlay */ }
+}
+function layersControl() {
+  if (!S.map || !S.wmsLayers.size) return;
+  if (S.layersControl) S.layersControl.remove();
+  const overlays = {};
+  for (const ly of S.meta.wms.layers) overlays[wmsTitle(ly)] = S.wmsLayers.get(ly.name);
+  S.layersControl = L.control.layers(null, overlays, { collapsed: true, position: 'topleft' }).addTo(S.map);
+}
+function syncOverlays() {
+  const on = new Set(S.wmsOn);
+  for (const [name, layer] of S.wmsLayers) {
+    if (on.has(name) && !S.map.hasLayer(layer)) layer.addTo(S.map);
+    else if (!on.has(name) && S.map.hasLayer(layer)) layer.remove();
   }
+}
+
+// Desk markers. Desks of one town sit a few hundred metres apart: at the zoom of the
+// whole area their 44 px markers would overlap (too small a target to hit). Markers
+// closer than GAP px are merged into one 44 px button that names its desks and zooms
+// in until they come apart; at the last zoom level, desks still together fan out.
+const GAP = 48;
+function markerGroups(rows) {
+  const map = S.map, z = map.getZoom();
+  let groups = rows.map((r) => ({ rows: [r], p: map.project([r.d.lat, r.d.lon], z) }));
+  if (z >= map.getMaxZoom()) return groups;
+  for (let merged = true; merged;) {
+    merged = false;
+    outer: for (let i = 0; i < groups.length; i++) {
+      for (let j = i + 1; j < groups.length; j++) {
+        const a = groups[i], c = groups[j];
+        if (a.p.distanceTo(c.p) < GAP) {
+          const n = a.rows.length, m = c.rows.length;
+          groups[i] = { rows: a.rows.concat(c.rows), p: a.p.multiplyBy(n).add(c.p.multiplyBy(m)).divideBy(n + m) };
+          groups.splice(j, 1);
+          merged = true;
+          break outer;
+        }
+      }
+    }
+  }
+  return groups;
+}
+function deskLabel({ d, m }, max) {
+  return d.name + (m != null ? ' – ' + timeLabel(m, max) : '');
+}
+function drawMarkers(rows = S.rows || [], max = maxMinutes()) {
+  if (!S.map) return;
+  const map = S.map, z = map.getZoom(), atMax = z >= map.getMaxZoom();
+  const want = new Map();
+  for (const g of markerGroups(rows)) {
+    if (g.rows.length === 1 || atMax) {
+      // one marker per desk (at the last zoom level, several at one point fan out in a ring)
+      const n = g.rows.length, radius = n > 1 ? Math.max(GAP, (GAP * n) / (2 * Math.PI)) : 0;
+      g.rows.forEach((r, i) => {
+        const at = n > 1 ? map.unproject(map.project([r.d.lat, r.d.lon], z).add(L.point(
+          radius * Math.cos((2 * Math.PI * i) / n), radius * Math.sin((2 * Math.PI * i) / n))), z) : L.latLng(r.d.lat, r.d.lon);
+        want.set('d:' + r.d.id, { ids: [r.d.id], rows: [r], at });
+      });
+    } else {
+      const ids = g.rows.map((r) => r.d.id).sort();
+      want.set('c:' + ids.join(','), { ids, rows: g.rows, at: map.unproject(g.p, z) });
+    }
+  }
+  const focusedKey = [...S.markers].find(([, mk]) => mk.getElement() === document.activeElement)?.[0];
+  for (const [key, mk] of S.markers) if (!want.has(key)) { mk.remove(); S.markers.delete(key); }
+  for (const [key, w] of want) {
+    let mk = S.markers.get(key);
+    if (!mk) {
+      mk = L.marker(w.at, { icon: L.divIcon({ className: 'desk-marker', iconSize: [44, 44] }), keyboard: true, riseOnHover: true })
+        .on('click', () => activateMarker(key));
+      mk.addTo(map);
+      // Leaflet gives markers role=button and a tab stop, but Enter only opens popups: both keys here
+      mk.getElement().addEventListener('keydown', (e) => {
+        if (e.key === ' ' || e.key === 'Enter') { e.preventDefault(); activateMarker(key); }
+      });
+      S.markers.set(key, mk);
+    } else mk.setLatLng(w.at);
+    mk.ids = w.ids;
+    const e = mk.getElement();
+    const cluster = w.ids.length > 1;
+    if (cluster) {
+      // the number is drawn by CSS (data-n); the name says it, in words, with the desks' names
+      e.replaceChildren(el('span', { class: 'pin', 'data-n': num(w.ids.length) }));
+      e.setAttribute('aria-label', t('results_count', { n: num(w.ids.length) }) + ' ' + w.rows.map((r) => deskLabel(r, max)).join('; '));
+      e.removeAttribute('data-id');
+      e.dataset.ids = w.ids.join(' ');
+    } else {
+      const r = w.rows[0];
+      e.replaceChildren(el('span', { class: 'pin' }, shapeIcon(catById(S.cat || r.d.categories[0]), 22)));
+      e.setAttribute('aria-label', deskLabel(r, max));
+      e.dataset.id = r.d.id;
+    }
+    e.classList.toggle('desk-cluster', cluster);
+    e.classList.toggle('current', !!S.desk && w.ids.includes(S.desk));
+  }
+  // the focused marker was a group that came apart (or joined another): focus what holds its first desk
+  if (focusedKey && !want.has(focusedKey)) {
+    const first = S.focusDesk || focusedKey.slice(2).split(',')[0];
+    const next = [...S.markers.values()].find((mk) => mk.ids.includes(first));
+    if (next) next.getElement().focus();
+  }
+  S.focusDesk = null;
+}
+function activateMarker(key) {
+  const mk = S.markers.get(key);
+  if (!mk) return;
+  if (mk.ids.length === 1) { openDesk(mk.ids[0]); return; }
+  const map = S.map;
+  const bounds = L.latLngBounds(mk.ids.map((id) => { const d = S.byId.get(id); return [d.lat, d.lon]; }));
+  const z = Math.min(map.getMaxZoom(), Math.max(map.getZoom() + 1, map.getBoundsZoom(bounds, false, L.point(60, 60))));
+  S.focusDesk = mk.ids[0];
+  map.setView(bounds.getCenter(), z);
 }
 
 // ---------------------------------------------------------------- start
@@ -637,7 +815,9 @@ function wire() {
   window.addEventListener('hashchange', () => {
     const before = location.hash;
     if (before.slice(1) === stateParams(S.sharePos)) return;
-    readHash(); applyLanguage(); syncControls(); drawPosition(); update();
+    readHash();
+    writeHash(); // at once (update() may wait for a grid): e.g. the overlays a hash without `o` leaves on
+    applyLanguage(); syncControls(); drawPosition(); if (S.map) syncOverlays(); update();
   });
   const off = () => { $('#offline').hidden = navigator.onLine; };
   window.addEventListener('online', off); window.addEventListener('offline', off); off();
@@ -650,6 +830,18 @@ function pickLanguage() {
     if (langs.includes(p)) return p;
   }
   return S.meta.default_language || langs[0];
+}
+const MAP_MARGIN = 400;
+let mapStarted = null;
+function startMap() {
+  const failed = () => { $('#map-note').hidden = false; $('#map-note').textContent = t('map_unavailable'); };
+  if (!mapStarted) {
+    mapStarted = loadLeaflet().then(async () => {
+      try { initMap(); await nextTask(); drawMarkers(); } catch { failed(); }
+      document.body.classList.add('map-ready');
+    }, failed);
+  }
+  return mapStarted;
 }
 async function start() {
   try {
@@ -677,10 +869,25 @@ async function start() {
   syncControls();
   await update();
   // The page is now in its language with its list: show it (see app.css), and let
-  // the browser paint it before the map is built (two shorter tasks, not one long).
+  // the browser paint it before the hours library and the map are loaded.
   document.body.classList.add('shown');
-  await new Promise((resolve) => setTimeout(resolve, 0));
-  try { initMap(); drawMarkers(S.rows || [], (S.meta.times && S.meta.times.max_minutes) || 60); } catch { $('#map-note').hidden = false; $('#map-note').textContent = t('map_unavailable'); }
+  await nextTask();
+  S.secondary = true;
+  renderSecondary();
+  const hours = hoursPending() ? loadHours().then(fillStatuses) : null;
+  // The map (Leaflet, the boundaries) is loaded when it is on screen or near it: at once
+  // beside the list on a wide screen, when the person scrolls down to it on a phone.
+  const wrap = $('.map-wrap');
+  const near = (r) => r.top < innerHeight + MAP_MARGIN && r.bottom > -MAP_MARGIN;
+  let map = null;
+  if (!('IntersectionObserver' in window) || near(wrap.getBoundingClientRect())) map = startMap();
+  else {
+    const io = new IntersectionObserver((entries) => {
+      if (entries.some((e) => e.isIntersecting)) { io.disconnect(); startMap(); }
+    }, { rootMargin: MAP_MARGIN + 'px' });
+    io.observe(wrap);
+  }
+  await Promise.all([hours, map]);
   document.body.classList.add('ready');
   if (S.desk) { const h = $('#card-h'); if (h) h.scrollIntoView({ block: 'start' }); }
   if ('serviceWorker' in navigator && location.protocol !== 'file:') {

@@ -16,6 +16,7 @@ import hashlib
 import json
 import netrc
 import os
+import re
 import sqlite3
 import sys
 import urllib.error
@@ -28,6 +29,8 @@ from typing import Callable, Optional
 from .privacy import PublishError, bilingual, public_copy
 
 SLD = "application/vnd.ogc.sld+xml"
+#: Names GeoServer accepts as XML names and in REST paths.
+NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
 KEYWORDS = ["migranti", "migrants", "servizi", "services", "accessibilità", "accessibility", "Venezia", "Venice"]
 
 
@@ -121,6 +124,11 @@ def publish(results: str | Path, url: str, workspace: str, *, store: str = "capa
             user: Optional[str] = None, password: Optional[str] = None,
             log: Callable[[str], None] = print, work_dir: Optional[Path] = None) -> list[Call]:
     """Publishes the public copy of ``results`` to ``workspace``; returns the changing calls made."""
+    for kind, name in (("workspace", workspace), ("store", store), ("group", group)):
+        if not NAME.fullmatch(name or ""):
+            raise PublishError(f"{kind} '{name}': use letters, digits, '_' and '-' only, starting with a letter")
+    if urllib.parse.urlparse(url).scheme not in ("http", "https"):
+        raise PublishError(f"'{url}' is not an http(s) URL")
     if user is None or password is None:
         user, password = credentials(url)
     server = GeoServer(url, user, password, dry_run=dry_run, log=log)

@@ -16,6 +16,7 @@ never by layer or field names.
 
 from __future__ import annotations
 
+import math
 import shutil
 import sqlite3
 import tempfile
@@ -95,6 +96,8 @@ def public_copy(results: str | Path, target: str | Path, threshold: float = 10) 
     temporary file). Returns the layers kept, those left out, the number of
     counts suppressed per layer and the schema of the layers kept."""
     results, target = Path(results), Path(target)
+    if not (isinstance(threshold, (int, float)) and math.isfinite(threshold) and threshold >= 1):
+        raise PublishError(f"threshold {threshold!r}: the suppression threshold must be a finite number >= 1")
     if not results.exists():
         raise PublishError(f"{results}: no such file")
     schema = read_schema(results)
