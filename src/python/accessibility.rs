@@ -2,7 +2,7 @@
 //! [`crate::accessibility`] over a cost table.
 
 use super::error::{parameter, IntoPyResult};
-use super::options::{options, report, run};
+use super::options::{options, report, run_job};
 use crate::accessibility::{accessibility, CostMatrix, Pair};
 use crate::jobs::{run_accessibility, AccessibilityOptions, IndexOptions};
 use numpy::PyReadonlyArray1;
@@ -59,6 +59,5 @@ pub fn accessibility_job<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let named =
         [("services", Some(&services)), ("demand", Some(&demand)), ("population_field", population_field.as_ref())];
-    let (options, network) = self::options::<AccessibilityOptions>(py, &named, options.as_ref())?;
-    run(py, &options, network, progress, run_accessibility)
+    run_job::<AccessibilityOptions, _>(py, &named, options, progress, run_accessibility)
 }

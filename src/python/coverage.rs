@@ -3,7 +3,7 @@
 
 use super::error::{parameter, IntoPyResult};
 use super::index::{category_sets, points};
-use super::options::{options, report, run};
+use super::options::{report, run_job};
 use super::progress::PyProgress;
 use crate::catalogue::vocabulary;
 use crate::cost::CostModel;
@@ -32,8 +32,7 @@ pub fn coverage<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let named =
         [("services", Some(&services)), ("demand", Some(&demand)), ("population_field", population_field.as_ref())];
-    let (options, network) = self::options::<CoverageOptions>(py, &named, options.as_ref())?;
-    run(py, &options, network, progress, run_coverage)
+    run_job::<CoverageOptions, _>(py, &named, options, progress, run_coverage)
 }
 
 /// Coverage over arrays in a metric CRS (straight-line cost model): per

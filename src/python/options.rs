@@ -143,6 +143,23 @@ where
     report(py, &done)
 }
 
+/// A job from its named arguments and keywords: options checked, then run
+/// with the GIL released (see [`run`]).
+pub fn run_job<'py, O, R>(
+    py: Python<'py>,
+    named: &[(&str, Option<&Bound<'py, PyAny>>)],
+    keywords: Option<Bound<'py, PyDict>>,
+    progress: Option<Bound<'py, PyAny>>,
+    job: impl FnOnce(&O, Option<Arc<crate::network::Network>>, &dyn Progress) -> crate::Result<R> + Send,
+) -> PyResult<Bound<'py, PyAny>>
+where
+    O: JobOptions + Sync,
+    R: serde::Serialize + Send,
+{
+    let (options, network) = self::options::<O>(py, named, keywords.as_ref())?;
+    run(py, &options, network, progress, job)
+}
+
 /// Every job with its parameters (name, kind, default, unit, choices,
 /// help in English and Italian), as the CLI and the QGIS plugin read them.
 #[pyfunction]

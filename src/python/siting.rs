@@ -1,6 +1,6 @@
 //! Wrapper of the siting job ([`crate::jobs::siting`]).
 
-use super::options::{options, run};
+use super::options::run_job;
 use crate::jobs::{run_siting, SitingOptions};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -25,6 +25,5 @@ pub fn suggest_sites<'py>(
         ("population_field", population_field.as_ref()),
         ("category", category.as_ref()),
     ];
-    let (options, network) = self::options::<SitingOptions>(py, &named, options.as_ref())?;
-    run(py, &options, network, progress, run_siting)
+    run_job::<SitingOptions, _>(py, &named, options, progress, run_siting)
 }

@@ -1,6 +1,6 @@
 //! Wrapper of the travel-areas job ([`crate::jobs::travel_areas`]).
 
-use super::options::{options, run};
+use super::options::run_job;
 use crate::jobs::{run_travel_areas, TravelAreasOptions};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -18,6 +18,5 @@ pub fn travel_areas<'py>(
     options: Option<Bound<'py, PyDict>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let named = [("services", Some(&services)), ("network", network.as_ref())];
-    let (options, network) = self::options::<TravelAreasOptions>(py, &named, options.as_ref())?;
-    run(py, &options, network, progress, run_travel_areas)
+    run_job::<TravelAreasOptions, _>(py, &named, options, progress, run_travel_areas)
 }

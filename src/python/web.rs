@@ -1,6 +1,6 @@
 //! Wrapper of the public page's data job ([`crate::jobs::web`]).
 
-use super::options::{options, run};
+use super::options::run_job;
 use crate::jobs::{run_web_data, WebDataOptions};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -19,6 +19,5 @@ pub fn web_data<'py>(
     options: Option<Bound<'py, PyDict>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let named = [("results", Some(&results)), ("output_dir", Some(&output_dir))];
-    let (options, network) = self::options::<WebDataOptions>(py, &named, options.as_ref())?;
-    run(py, &options, network, progress, run_web_data)
+    run_job::<WebDataOptions, _>(py, &named, options, progress, run_web_data)
 }
