@@ -164,3 +164,11 @@ def test_a_read_only_output_is_not_replaced(tmp_path, demo_data):
                  "population", "--out", out)
     assert result.returncode == 2 and "read-only" in result.stderr
     assert out.read_bytes() == b"an earlier result"
+
+
+def test_network_build_with_other_options_rebuilds(tmp_path, helsinki_pbf):
+    saved = tmp_path / "helsinki.cmnet"
+    assert run("network", "build", helsinki_pbf, "--out", saved).returncode == 0
+    again = run("network", "build", helsinki_pbf, "--out", saved, "--working-epsg", "3067")
+    assert again.returncode == 0 and "Written:" in again.stdout and "EPSG:3067" in again.stdout
+    assert "up to date" in run("network", "build", helsinki_pbf, "--out", saved, "--working-epsg", "3067").stdout
