@@ -1,9 +1,10 @@
 // Build the bussola's static skeleton into web/dist/ (no data: the publish step
 // writes dist/data/). esbuild bundles src/main.js (+ the UI strings) into app.js,
-// an ES module, and the CSS (with Leaflet's) into app.css. Leaflet and
-// opening_hours are imported with import() once the list is on screen: esbuild
-// splits them into chunks/ (the service worker precaches those too). Icons are
-// rasterised here so that no image tool is needed.
+// an ES module, and the CSS (with Leaflet's) into app.css. Leaflet is imported with
+// import() when the map comes on screen; the opening hours (src/hours.js with the
+// opening_hours library) are evaluated in a module worker, hours-worker.js, its own
+// entry point: esbuild splits the libraries into chunks/ (the service worker
+// precaches those too). Icons are rasterised here so that no image tool is needed.
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -18,7 +19,7 @@ rmSync(dist, { recursive: true, force: true });
 mkdirSync(join(dist, 'icons'), { recursive: true });
 
 await build({
-  entryPoints: { app: join(src, 'main.js') },
+  entryPoints: { app: join(src, 'main.js'), 'hours-worker': join(src, 'hours-worker.js') },
   bundle: true,
   minify: true,
   format: 'esm',

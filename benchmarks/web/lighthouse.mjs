@@ -226,9 +226,12 @@ function summarise(lhr, origin, served) {
   const items = (lhr.audits['network-requests'] && lhr.audits['network-requests'].details && lhr.audits['network-requests'].details.items) || [];
   const transfer = { page: 0, sw: 0, tiles: 0, pageCount: 0, swCount: 0, tileCount: 0, requests: [] };
   for (const r of items) {
-    if (r.url.startsWith('data:') || r.sessionTargetType === 'worker') continue; // workers: from the server log below
+    if (r.url.startsWith('data:')) continue;
     const bytes = r.transferSize || 0;
-    const kind = isTile(r.url, origin) ? 'tile' : 'page';
+    // The page's dedicated worker (hours-worker.js: the opening_hours library) is the
+    // page's own load (`worker` records, counted with the page); the service worker's
+    // precache is not in these records (below).
+    const kind = isTile(r.url, origin) ? 'tile' : r.sessionTargetType === 'worker' ? 'page (worker)' : 'page';
     transfer.requests.push({ url: r.url.replace(origin, ''), kind, bytes, resourceSize: r.resourceSize, type: r.resourceType, status: r.statusCode });
     if (kind === 'tile') { transfer.tiles += bytes; transfer.tileCount++; } else { transfer.page += bytes; transfer.pageCount++; }
   }
@@ -409,7 +412,7 @@ function transferSection(lh) {
   const run = lh[lang][0];
   const rows = run.transfer.requests.slice().sort((a, b) => (a.kind > b.kind ? 1 : a.kind < b.kind ? -1 : b.bytes - a.bytes))
     .map((r) => `| ${r.kind} | ${r.url} | ${r.status ?? ''} | ${(r.bytes / KB).toFixed(1)} | ${((r.resourceSize || 0) / KB).toFixed(1)} |`);
-  return `Requests of the cold load (${LANG_NAMES[lang] || lang}, first Lighthouse run; \`page\` = the page's own, \`sw\` = the service worker's precache for offline use):\n\n| by | URL | status | transferred KB | resource KB |\n| --- | --- | --- | --- | --- |\n${rows.join('\n')}`;
+  return `Requests of the cold load (${LANG_NAMES[lang] || lang}, first Lighthouse run; \`page\` = the page's own, \`page (worker)\` = its hours worker's, \`sw\` = the service worker's precache for offline use):\n\n| by | URL | status | transferred KB | resource KB |\n| --- | --- | --- | --- | --- |\n${rows.join('\n')}`;
 }
 
 // ------------------------------------------------------------------ main
@@ -438,7 +441,7 @@ ${tbl}
 
 - Site: \`${relative(ROOT, SITE).startsWith('..') ? SITE : relative(ROOT, SITE)}\` (version ${siteVersion}), served on 127.0.0.1 with gzip (level 6: html, js, css, json, geojson, svg, webmanifest, bin; not png), no basemap.
 - Lighthouse ${versionOf('lighthouse')}, mobile form factor, default simulated throttling (slow 4G, CPU 4x), ${LH_RUNS} cold run(s) per language, median score; ${chromeVersion()}; ${cpus().length} cores, load average ${load0.toFixed(1)} at the start and ${loadavg()[0].toFixed(1)} at the end (Lighthouse benchmark index ${bi.length ? Math.round(median(bi)) : '?'}; timings and TBT grow with other work on the machine).
-- Transfer: Lighthouse's network records of the cold load of \`#l=LANG\` (headers + gzipped bodies); 1 KB = 1024 bytes. The service worker, registered once the page is up, then downloads the shell and all data (every category's travel-time grid) for offline use: listed apart, it does not delay the page.
+- Transfer: Lighthouse's network records of the cold load of \`#l=LANG\` (headers + gzipped bodies), the requests of the page's hours worker (\`hours-worker.js\` and the \`opening_hours\` chunk) included; 1 KB = 1024 bytes. The service worker, registered once the page is up, then downloads the shell and all data (every category's travel-time grid) for offline use: listed apart, it does not delay the page.
 - Desk list: playwright-core ${versionOf('playwright-core')}, fresh context per run (cold HTTP cache, no service worker), 412×823 mobile viewport, hash \`#l=LANG&c=${PRESET.c}&pos=${PRESET.pos}&pn=${PRESET.pn}\`; time from navigation start to the first \`#desk-list > li\` in the DOM, CPU throttled with \`Emulation.setCPUThrottlingRate\`, no network throttling (loopback); median of ${RUNS} after one warm-up run.
 ${warnings.length ? '- Lighthouse warnings: ' + warnings.join(' / ') + '\n' : ''}
 ## Audits that did not pass

@@ -274,6 +274,9 @@ describe('bussola', () => {
     await H.ready(p3);
     assert.deepEqual(await H.listedRows(p3), H.oracleOrder(site, 'italian_courses', H.LIDO), 'offline list with grid times');
     assert.equal(await p3.isVisible('#offline'), true, 'says it is offline');
+    // the hours worker and its opening_hours chunk come from the cache too: every status line is filled
+    assert.equal(await p3.locator('.desk-open.pending').count(), 0, 'offline: no status line left pending');
+    assert.ok((await p3.$$eval('.desk-open', (l) => l.map((e) => e.textContent))).every((x) => /open|closed|unknown/i.test(x)), 'offline: open/closed lines');
     await c3.close();
   });
 
@@ -416,7 +419,7 @@ describe('bussola', () => {
     const first = kb(s.log);
     const rows = s.log.map((r) => `${r.path} ${(r.bytes / 1024).toFixed(1)} KB`);
     assert.ok(!s.log.some((r) => /leaflet/.test(r.path)), 'on a phone the map (Leaflet) is not loaded before it is scrolled to');
-    assert.ok(s.log.some((r) => /opening_hours/.test(r.path)), 'the hours library is loaded after the list');
+    assert.ok(s.log.some((r) => /hours-worker\.js/.test(r.path)), 'the hours worker (and its library) is loaded after the list');
     await ctx.close();
     s.log.length = 0;
     const c2 = await browser.newContext({ serviceWorkers: 'allow' });

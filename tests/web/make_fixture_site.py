@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "python" / "capacitymetro" / "data"
 STYLES = ROOT / "styles" / "categories.json"
-UI_STRINGS = ROOT / "web" / "src" / "i18n" / "ui.json"
+UI_STRINGS = ROOT / "styles" / "ui.json"
 
 LANGUAGES = ["it", "en", "fr", "ar", "bn", "uk", "zh"]
 MAX_MINUTES = 60

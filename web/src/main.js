@@ -3,30 +3,22 @@
 // per-category travel-time grids data/times/<category>.bin (see README.md).
 // Nothing the person types or where they are ever leaves the device.
 import 'leaflet/dist/leaflet.css';
-import UI from './i18n/ui.json';
+import UI from '../../styles/ui.json'; // the one source of UI strings, beside styles/categories.json
 import './app.css';
 
-// Leaflet (~150 KB) and opening_hours (~800 KB: holiday tables of every country) are
-// not needed to show the list: both are loaded with import() (separate chunks, see
-// build.mjs) once the list is on screen, or, for opening_hours, before the first
-// render that filters by opening time or shows a desk's card.
+// Leaflet (~150 KB) is not needed to show the list: it is loaded with import() (a
+// separate chunk, see build.mjs) once the map is on screen or near it. The opening
+// hours (the `opening_hours` library, ~800 KB) are evaluated in a module worker
+// (hours-worker.js), started once the list is on screen, or at once when the URL asks
+// for an opening-time filter or a desk's card: the main thread never runs the library.
 let L = null;
-let OpeningHours = null;
-let hoursLib = null;
-let hoursFailed = false;
-function loadHours() {
-  if (!hoursLib) {
-    hoursLib = import('opening_hours').then((m) => { OpeningHours = m.default || m; })
-      .catch(() => { hoursFailed = true; });
-  }
-  return hoursLib;
-}
-const hoursPending = () => !OpeningHours && !hoursFailed;
 const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
+// Work that is not on screen: when the browser is idle (a timeout where it has no
+// requestIdleCallback).
+const idle = (fn) => ('requestIdleCallback' in window ? requestIdleCallback(fn, { timeout: 1500 }) : setTimeout(fn, 50));
 
 const RTL = new Set(['ar', 'fa', 'he', 'ur']);
 const TZ = 'Europe/Rome';
-const NOMINATIM = { lat: 45.44, lon: 12.33, address: { country_code: 'it', state: 'Veneto' } };
 const $ = (sel) => document.querySelector(sel);
 
 const S = {
@@ -113,27 +105,98 @@ function chosenMoment() {
 }
 
 // ---------------------------------------------------------------- opening hours
-// undefined: the library is still loading; null: no (valid) hours.
-function hoursOf(desk) {
-  if (desk._oh !== undefined) return desk._oh;
-  if (!OpeningHours) return hoursFailed ? null : undefined;
-  try {
-    desk._oh = desk.opening_hours ? new OpeningHours(desk.opening_hours, NOMINATIM, { locale: 'en' }) : null;
-  } catch { desk._oh = null; }
-  return desk._oh;
+// The worker answers a query (hours.js: evaluate) about the desks at one moment: each
+// desk's state now and next change, whether it is open at the chosen time, a card's
+// week. Times travel as "wall" numbers (Date.UTC of the Rome wall-clock fields).
+const toWall = (d) => Date.UTC(d.getFullYear(), d.getMonth(), d.getDate(), d.getHours(), d.getMinutes(), d.getSeconds(), d.getMilliseconds());
+function fromWall(ms) {
+  const d = new Date(ms);
+  return new Date(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds());
 }
-function isOpenAt(desk, when) {
-  const oh = hoursOf(desk);
-  if (!oh) return false;
-  try { return oh.getState(when); } catch { return false; }
+const H = { started: null, worker: null, local: null, failed: false, ready: false, seq: 0, waiting: new Map() };
+// Starts the worker (once); resolves when it can answer. Where a module worker cannot
+// start (an old browser), hours.js is imported here instead; if that fails too, every
+// desk's hours are "unknown" (and no desk is open at a chosen time).
+function startHours() {
+  if (H.started) return H.started;
+  H.started = new Promise((resolve) => {
+    const done = () => { H.ready = true; resolve(); };
+    const local = () => {
+      if (H.worker) { H.worker.terminate(); H.worker = null; }
+      import('./hours.js').then((m) => { H.local = m.evaluate; }, () => { H.failed = true; }).then(done);
+    };
+    let w;
+    try { w = new Worker(new URL('./hours-worker.js', import.meta.url), { type: 'module' }); } catch { local(); return; }
+    H.worker = w;
+    w.onmessage = (e) => {
+      const m = e.data || {};
+      if (m.ready) { done(); return; }
+      const cb = H.waiting.get(m.id);
+      if (cb) { H.waiting.delete(m.id); cb(m.r); }
+    };
+    w.onerror = (e) => {
+      if (e && e.preventDefault) e.preventDefault();
+      if (!H.ready) { local(); return; }
+      for (const cb of H.waiting.values()) cb(null); // the worker died: these desks' hours are unknown
+      H.waiting.clear();
+    };
+  });
+  return H.started;
 }
-function statusText(desk) {
-  const oh = hoursOf(desk);
-  if (oh === undefined) return { open: null, pending: true, text: '' };
-  if (!oh) return { open: null, text: t('hours_unknown') };
-  const n = now();
-  let open, next;
-  try { open = oh.getState(n); next = oh.getNextChange(n, addDays(n, 8)); } catch { return { open: null, text: t('hours_unknown') }; }
+const hoursPending = () => !H.ready;
+// Asks about `desks` at the present moment (and at `at`, a wall Date, if given; the
+// week of `weekDesk` if given). Resolves to the answer, null if the hours are not
+// available; evaluates nothing on this thread unless the worker could not start.
+// Opening hours change on whole minutes, so the moments are asked to the minute and
+// the answers are kept for the minute: a re-render within it needs no round trip.
+const HC = { minute: null, status: new Map(), open: new Map(), week: new Map() };
+const toMinute = (d) => { const w = toWall(d); return w - (w % 60000); };
+function query(q) {
+  if (H.local) { try { return Promise.resolve(H.local(q)); } catch { return Promise.resolve(null); } }
+  if (!H.worker) return Promise.resolve(null);
+  const id = ++H.seq;
+  return new Promise((resolve) => { H.waiting.set(id, resolve); H.worker.postMessage({ id, q }); });
+}
+async function askHours(desks, at, weekDesk) {
+  await startHours();
+  if (H.failed) return null;
+  const minute = toMinute(now()), atMin = at ? toMinute(at) : null;
+  if (HC.minute !== minute) { HC.minute = minute; HC.status.clear(); HC.open.clear(); HC.week.clear(); }
+  const ans = { now: minute, status: {}, open: {}, week: null };
+  const miss = [];
+  for (const d of desks) {
+    const ok = HC.status.has(d.id) && (atMin == null || HC.open.has(atMin + '|' + d.id));
+    if (!ok) { miss.push(d); continue; }
+    ans.status[d.id] = HC.status.get(d.id);
+    if (atMin != null) ans.open[d.id] = HC.open.get(atMin + '|' + d.id);
+  }
+  if (weekDesk) ans.week = HC.week.get(weekDesk.id) || null;
+  if (miss.length || (weekDesk && !ans.week)) {
+    const r = await query({
+      now: minute, at: atMin, desks: miss.map((d) => [d.id, d.opening_hours || '']),
+      week: weekDesk && !ans.week ? [weekDesk.id, weekDesk.opening_hours || ''] : null,
+    });
+    if (!r) return null;
+    const keep = HC.minute === minute;
+    for (const d of miss) {
+      ans.status[d.id] = r.status[d.id];
+      if (keep) HC.status.set(d.id, r.status[d.id]);
+      if (atMin != null) {
+        ans.open[d.id] = r.open[d.id];
+        if (keep) HC.open.set(atMin + '|' + d.id, r.open[d.id]);
+      }
+    }
+    if (r.week) { ans.week = r.week; if (keep) HC.week.set(weekDesk.id, r.week); }
+  }
+  return ans;
+}
+// A desk's status line from an answer (undefined: not asked yet).
+function statusText(desk, res) {
+  if (res === undefined) return { open: null, pending: true, text: '' };
+  const s = res && res.status[desk.id];
+  if (!s) return { open: null, text: t('hours_unknown') };
+  const n = fromWall(res.now);
+  const open = s[0], next = s[1] == null ? null : fromWall(s[1]);
   if (open) {
     if (!next) return { open, text: t('open_now') };
     const same = dayStart(next).getTime() === dayStart(n).getTime();
@@ -147,13 +210,14 @@ function statusText(desk) {
     : t('opens_at', { day: fmtWeekday(next), time });
   return { open, text: t('closed_now') + ' · ' + when };
 }
-function hoursOn(desk, day) {
-  const oh = hoursOf(desk);
-  if (!oh) return null;
-  try {
-    return oh.getOpenIntervals(dayStart(day), addDays(dayStart(day), 1))
-      .map(([a, b]) => fmtTime(a) + '–' + (b.getHours() === 0 && b.getMinutes() === 0 ? '24:00' : fmtTime(b)));
-  } catch { return null; }
+// The open intervals of the card's day i (0 = today) as text; null: unknown.
+function hoursOn(res, i) {
+  const h = res && res.week && res.week[i];
+  if (!h) return null;
+  return h.map(([a, b]) => {
+    const e = fromWall(b);
+    return fmtTime(fromWall(a)) + '–' + (e.getHours() === 0 && e.getMinutes() === 0 ? '24:00' : fmtTime(e));
+  });
 }
 
 // ---------------------------------------------------------------- travel times
@@ -449,24 +513,32 @@ function wirePlaces() {
 }
 
 // ---------------------------------------------------------------- results
-function passes(desk, moment) {
+function passes(desk) {
   if (S.cat && !desk.categories.includes(S.cat)) return false;
   if (S.langs.length && !S.langs.some((l) => (desk.languages || []).includes(l))) return false;
   if (S.noappt && desk.appointment_required !== false) return false;
   if (S.stepfree && !['yes', 'limited'].includes(desk.wheelchair)) return false;
-  if (moment && !isOpenAt(desk, moment)) return false;
   return true;
 }
 let updateSeq = 0;
 async function update() {
   const seq = ++updateSeq;
   const grid = S.cat ? await gridFor(S.cat) : null;
-  // the opening-time filter and a desk's card need the hours library; the list alone does not
-  if ((S.when !== 'any' || S.desk) && hoursPending()) await loadHours();
   if (seq !== updateSeq) return;
   const moment = chosenMoment();
+  const card = S.desk && S.byId.get(S.desk);
+  let cands = S.services.filter(passes);
+  // The opening-time filter and a desk's card wait for the hours; the list alone shows
+  // them once they are there (fillStatuses), and at once when the worker is up.
+  let hours;
+  if (moment || card || !hoursPending()) {
+    const ask = card && !cands.includes(card) ? cands.concat([card]) : cands;
+    hours = await askHours(ask, moment, card);
+    if (seq !== updateSeq) return;
+  }
+  if (moment) cands = cands.filter((d) => !!(hours && hours.open[d.id]));
   const max = (S.meta.times && S.meta.times.max_minutes) || 60;
-  const rows = S.services.filter((d) => passes(d, moment)).map((d) => ({ d, m: minutesTo(grid, d.id, S.pos) }));
+  const rows = cands.map((d) => ({ d, m: minutesTo(grid, d.id, S.pos) }));
   const key = (r) => (r.m == null ? 256 : r.m);
   rows.sort((a, b) => key(a) - key(b) || (a.d.id < b.d.id ? -1 : a.d.id > b.d.id ? 1 : 0));
   if (!S.pos || !grid) rows.sort((a, b) => collate(a.d.name, b.d.name) || (a.d.id < b.d.id ? -1 : 1));
@@ -474,8 +546,8 @@ async function update() {
   const far = rows.filter((r) => r.m === 255);
   S.rows = rows;
   const focused = document.activeElement && document.activeElement.closest && document.activeElement.closest('.desks > li');
-  $('#desk-list').replaceChildren(...near.map((r) => deskItem(r, max)));
-  $('#far-list').replaceChildren(...far.map((r) => deskItem(r, max)));
+  $('#desk-list').replaceChildren(...near.map((r) => deskItem(r, max, hours)));
+  $('#far-list').replaceChildren(...far.map((r) => deskItem(r, max, hours)));
   if (focused) {
     const b = document.querySelector(`.desks > li[data-id="${CSS.escape(focused.dataset.id)}"] button`);
     if (b) b.focus();
@@ -494,7 +566,7 @@ async function update() {
   $('#filters-count').textContent = nf ? t('filters_active', { n: num(nf) }) : '';
   if (nf) $('#more-filters').open = true;
   drawMarkers(rows, max);
-  renderCard(grid);
+  renderCard(grid, hours);
   writeHash();
 }
 function timeLabel(m, max) {
@@ -502,8 +574,8 @@ function timeLabel(m, max) {
   if (m === 255) return t('more_than', { n: mins(max) });
   return mins(m);
 }
-function deskItem({ d, m }, max) {
-  const st = statusText(d);
+function deskItem({ d, m }, max, hours) {
+  const st = statusText(d, hours);
   const cat = catById(S.cat || d.categories[0]);
   const tl = timeLabel(m, max);
   return el('li', { 'data-id': d.id, 'data-minutes': m == null ? '' : m },
@@ -516,22 +588,27 @@ function deskItem({ d, m }, max) {
           el('span', { class: 'desk-open ' + (st.pending ? 'pending' : st.open ? 'is-open' : 'is-closed'), text: st.text }),
           ))));
 }
-// Once the hours library is there: the status line of every listed desk, filled in place
-// a few desks per task (evaluating hours costs a few ms a desk on a slow phone), so that
-// the page stays responsive. A newer render (update) fills its own rows.
+// Once the worker is up: the status line of every listed desk that still waits for it,
+// filled in place from one answer, a few desks per task. A newer render (update)
+// fills its own rows.
 async function fillStatuses() {
   const seq = updateSeq;
+  const pending = [...document.querySelectorAll('.desks > li')]
+    .map((li) => ({ li, span: li.querySelector('.desk-open.pending'), d: S.byId.get(li.dataset.id) }))
+    .filter((x) => x.span && x.d);
+  if (!pending.length) return;
+  const hours = await askHours(pending.map((x) => x.d), null, null);
+  if (seq !== updateSeq) return;
   let t0 = performance.now();
-  for (const li of document.querySelectorAll('.desks > li')) {
+  for (const { span, d } of pending) {
     if (seq !== updateSeq) return;
-    const span = li.querySelector('.desk-open');
-    const d = S.byId.get(li.dataset.id);
-    if (!span || !d || !span.classList.contains('pending')) continue;
-    const st = statusText(d);
+    const st = statusText(d, hours);
     span.className = 'desk-open ' + (st.open ? 'is-open' : 'is-closed');
     span.textContent = st.text;
     if (performance.now() - t0 > 8) { await nextTask(); t0 = performance.now(); }
   }
+  // the other desks' state now, for the next render (another category, other filters)
+  idle(() => askHours(S.services, null, null));
 }
 function openDesk(id) {
   S.desk = id;
@@ -548,20 +625,20 @@ function closeDesk() {
   });
 }
 
-function renderCard(grid) {
+function renderCard(grid, hours) {
   const card = $('#card');
   const d = S.desk && S.byId.get(S.desk);
   if (!d) { card.hidden = true; card.replaceChildren(); return; }
   const max = (S.meta.times && S.meta.times.max_minutes) || 60;
   const m = minutesTo(grid, d.id, S.pos);
-  const st = statusText(d);
-  const n = now();
+  const st = statusText(d, hours);
+  const n = hours ? fromWall(hours.now) : now();
   const mode = localised(S.meta.times && S.meta.times.mode_label);
   const row = (label, ...val) => [el('dt', { text: label }), el('dd', {}, ...val)];
   const week = [];
   for (let i = 0; i < 7; i++) {
     const day = addDays(dayStart(n), i);
-    const h = hoursOn(d, day);
+    const h = hoursOn(hours, i);
     week.push(el('tr', { class: i === 0 ? 'today' : null },
       el('th', { scope: 'row', text: i === 0 ? t('today') + ' (' + fmtWeekday(day) + ')' : fmtWeekday(day) }),
       el('td', { text: h == null ? t('hours_unknown') : h.length ? h.join(', ') : t('closed') })));
@@ -844,6 +921,8 @@ function startMap() {
   return mapStarted;
 }
 async function start() {
+  // a time filter or a desk's card in the URL: the first render waits for the hours
+  if (/(^#|&)(w=(now|at)|desk=)/.test(location.hash)) startHours();
   try {
     const [meta, gj] = await Promise.all([
       fetch('data/meta.json').then((r) => { if (!r.ok) throw new Error(r.status); return r.json(); }),
@@ -874,7 +953,7 @@ async function start() {
   await nextTask();
   S.secondary = true;
   renderSecondary();
-  const hours = hoursPending() ? loadHours().then(fillStatuses) : null;
+  const hours = hoursPending() ? startHours().then(fillStatuses) : null;
   // The map (Leaflet, the boundaries) is loaded when it is on screen or near it: at once
   // beside the list on a wide screen, when the person scrolls down to it on a phone.
   const wrap = $('.map-wrap');
