@@ -45,6 +45,9 @@ impl Default for TravelAreaOptions {
     }
 }
 
+/// The most grid cells a travel-areas run may use (about 2 GiB of snapped cells).
+const MAX_GRID_CELLS: usize = 40_000_000;
+
 /// The area of one band.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TravelArea {
@@ -118,6 +121,14 @@ pub fn travel_areas(
     if !(off_network_m.is_finite() && off_network_m >= 0.0) {
         return Err(Error::parameter("off_network_m", format!("{off_network_m} is not a distance")));
     }
+    let cells = SnappedGrid::cells(model, cell_m, off_network_m);
+    if cells > MAX_GRID_CELLS {
+        let gib = cells as f64 * 48.0 / (1u64 << 30) as f64;
+        return Err(Error::parameter(
+            "cell_m",
+            format!("{cell_m} m cells make a grid of {cells} cells over the network (about {gib:.1} GiB; at most {MAX_GRID_CELLS}): use larger cells"),
+        ));
+    }
     let grid = SnappedGrid::new(model, cell_m, off_network_m);
     let reversed = model.mode_graph.reversed();
     let per_service = par_map_chunked(services.len(), 4, progress, |s| {
@@ -158,6 +169,17 @@ struct SnappedGrid {
 }
 
 impl SnappedGrid {
+    /// How many cells the grid over the network would have.
+    fn cells(model: &NetworkCost, cell_m: f64, off_network_m: f64) -> usize {
+        let xy = &model.graph.xy;
+        let span = |axis: usize| {
+            let (lo, hi) =
+                xy.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| (lo.min(p[axis]), hi.max(p[axis])));
+            ((hi - lo + 2.0 * (off_network_m + cell_m)) / cell_m).ceil().max(0.0) + 1.0
+        };
+        (span(0) * span(1)).min(usize::MAX as f64) as usize
+    }
+
     fn new(model: &NetworkCost, cell_m: f64, off_network_m: f64) -> Self {
         let xy = &model.graph.xy;
         let (mut x0, mut y0, mut x1, mut y1) = (f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY);

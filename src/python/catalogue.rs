@@ -30,8 +30,16 @@ pub fn validate_catalogue<'py>(
     py: Python<'py>,
     path: std::path::PathBuf,
     layer: Option<&str>,
-    working_epsg: Option<u32>,
+    working_epsg: Option<i64>,
 ) -> PyResult<(Bound<'py, PyAny>, u32)> {
+    let working_epsg = working_epsg
+        .map(|e| {
+            u32::try_from(e)
+                .ok()
+                .filter(|e| *e >= 1)
+                .ok_or_else(|| super::error::parameter("working_epsg", format!("{e} is not an EPSG code")))
+        })
+        .transpose()?;
     let (services, working) = py.detach(|| read_services(&LayerSource::new(path, layer), working_epsg)).py_err(py)?;
     Ok((super::options::report(py, &services)?, working.epsg))
 }

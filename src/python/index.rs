@@ -7,6 +7,9 @@ use numpy::ndarray::Array2;
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray2};
 use pyo3::prelude::*;
 
+/// The most (query, neighbour) cells one `nearest` call may return: 2 GiB of answers.
+const MAX_ANSWER_CELLS: u128 = 1 << 27;
+
 /// Rows of an (n, 2) array as points.
 pub fn points(array: &PyReadonlyArray2<'_, f64>, name: &str) -> PyResult<Vec<[f64; 2]>> {
     let view = array.as_array();
@@ -57,14 +60,24 @@ impl FacilityIndex {
         &self,
         py: Python<'py>,
         xy: PyReadonlyArray2<'_, f64>,
-        k: usize,
+        k: i64,
         category: Option<&str>,
         progress: Option<Bound<'py, PyAny>>,
     ) -> PyResult<(Bound<'py, PyArray2<i64>>, Bound<'py, PyArray2<f64>>)> {
-        if k == 0 {
+        if k < 1 {
             return Err(parameter("k", "must be at least 1"));
         }
         let queries = points(&xy, "xy")?;
+        // the answer is a queries x k table (padded with -1): bound its memory up front
+        let cells = (queries.len() as u128).saturating_mul(k as u128);
+        if cells > MAX_ANSWER_CELLS {
+            let gib = cells as f64 * 16.0 / (1u64 << 30) as f64;
+            return Err(parameter(
+                "k",
+                format!("{k} neighbours for {} points need {gib:.0} GiB; ask for fewer", queries.len()),
+            ));
+        }
+        let k = k as usize;
         let category = category_index(category)?;
         let reporter = PyProgress::new(progress);
         let result = self.inner.k_nearest_many(&queries, k, category, &reporter).py_err(py);

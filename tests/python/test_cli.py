@@ -172,3 +172,17 @@ def test_network_build_with_other_options_rebuilds(tmp_path, helsinki_pbf):
     again = run("network", "build", helsinki_pbf, "--out", saved, "--working-epsg", "3067")
     assert again.returncode == 0 and "Written:" in again.stdout and "EPSG:3067" in again.stdout
     assert "up to date" in run("network", "build", helsinki_pbf, "--out", saved, "--working-epsg", "3067").stdout
+
+
+def test_a_negative_epsg_is_one_line(demo_data):
+    result = run("validate", demo_data / "services.csv", "--working-epsg", "-5")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == ["capacitymetro validate: parameter 'working_epsg': -5 is not an EPSG code"]
+
+
+def test_travel_area_cells_are_bounded_before_any_work(tmp_path, helsinki_pbf):
+    desks = write_geojson(tmp_path / "desks.geojson", [good_service(lon=24.9384, lat=60.1699)])
+    out = tmp_path / "areas.gpkg"
+    result = run("travel-areas", desks, "--network", helsinki_pbf, "--cell-m", "0.01", "--out", out)
+    assert result.returncode == 2 and "use larger cells" in result.stderr and "GiB" in result.stderr
+    assert not out.exists()

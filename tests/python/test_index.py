@@ -102,6 +102,8 @@ def test_progress_callback_error_propagates():
         (lambda: cm.FacilityIndex(np.zeros((1, 2)), ["spa"]), "unknown category 'spa'"),
         (lambda: cm.FacilityIndex(np.array([[np.nan, 0.0]])), "point 0 has a non-finite coordinate"),
         (lambda: cm.FacilityIndex(np.zeros((1, 2))).nearest(np.zeros((1, 2)), k=0), "'k': must be at least 1"),
+        (lambda: cm.FacilityIndex(np.zeros((1, 2))).nearest(np.zeros((1, 2)), k=-3), "'k': must be at least 1"),
+        (lambda: cm.FacilityIndex(np.zeros((2, 2))).nearest(np.zeros((1, 2)), k=10**12), "neighbours for 1 points need"),
         (lambda: cm.coverage_arrays(np.zeros((1, 2)), np.zeros((1, 2)), ["legal"], mode="boat"), "'boat' is not one of"),
         (lambda: cm.coverage_arrays(np.zeros((1, 2)), np.zeros((1, 2)), ["legal"], count_within_minutes=0), "'count_within_minutes'"),
     ],
