@@ -104,6 +104,8 @@ pub struct WebDataReport {
     /// Cell size in degrees.
     pub dlon: f64,
     pub dlat: f64,
+    /// The hosts the page loads images from besides its own: basemap and WMS URLs as given.
+    pub image_hosts: Vec<String>,
 }
 
 /// The lattice all grids lie on.
@@ -145,6 +147,11 @@ pub fn run_web_data(
     check(options)?;
     let results = required(&options.results, "results")?;
     let output_dir = &required(&options.output_dir, "output_dir")?.join("data");
+    for (name, url) in [("basemap_url", basemap_url(options)), ("wms_url", options.wms_url.as_deref())] {
+        if url.is_some_and(|u| !(u.starts_with("https://") || u.starts_with("http://"))) {
+            return Err(Error::parameter(name, format!("'{}' is not an http(s) URL", url.unwrap_or_default())));
+        }
+    }
     let max_s = seconds(options.max_minutes);
     let network = network_for(&options.travel, network)?;
     let services_input = super::inputs::ServicesInput {
@@ -220,6 +227,11 @@ pub fn run_web_data(
             mode: options.travel.mode.as_str(),
             dlon: lattice.dlon,
             dlat: lattice.dlat,
+            image_hosts: basemap_url(options)
+                .into_iter()
+                .chain(options.wms_url.as_deref())
+                .map(str::to_string)
+                .collect(),
         })
     })
 }

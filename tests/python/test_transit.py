@@ -48,8 +48,7 @@ def feeds(tmp_path_factory):
 ])
 def test_hand_made_feeds_equal_the_oracle(feeds, name, departure, seconds):
     feed = feeds[name]
-    stops = fx.stops_of(feed) if hasattr(fx, "stops_of") else None
-    points = np.array([fx.stop_xy(feed, s) for s in (stops or _stop_ids(feed))])
+    points = np.array([fx.stop_xy(feed, s) for s in _stop_ids(feed)])
     points = np.vstack([points, points + [300.0, 0.0]])  # at the stops, and a walk away
     ours = engine(feed, points, points, departure=departure, window_minutes=15)
     theirs = oracle.times(feed, DATE, points, points, seconds, 15)

@@ -62,10 +62,6 @@ def publish_web(results: str | Path, output_dir: str | Path, *, threshold: float
         raise PublishError(f"the page is not built ({ASSETS} is empty): run `make web-build`")
     output_dir = Path(output_dir)
     options.setdefault("places", DEMO_PLACES)
-    basemap = options.get("basemap_url", _default("basemap_url"))
-    if basemap and basemap.strip().lower() == "none":
-        basemap = None
-    origins = sorted({_origin(u) for u in (basemap, options.get("wms_url")) if u})
     with tempfile.TemporaryDirectory(prefix=".capacitymetro-", dir=output_dir.parent if output_dir.parent.exists()
                                      else None) as scratch:
         public = Path(scratch) / "public.gpkg"
@@ -77,13 +73,8 @@ def publish_web(results: str | Path, output_dir: str | Path, *, threshold: float
             shutil.copytree(item, target, dirs_exist_ok=True)
         else:
             shutil.copyfile(item, target)
-    _allow_hosts(output_dir / "index.html", origins)
+    _allow_hosts(output_dir / "index.html", sorted({_origin(u) for u in report["image_hosts"]}))
     title = options.get("title") or "CapaCityMetro"
     (output_dir / "embed.html").write_text(EMBED.format(url=site_url, title=title), encoding="utf-8")
     return {**report, "output_dir": str(output_dir), "embed": str(output_dir / "embed.html"),
             "left_out": privacy["left_out"]}
-
-
-def _default(name: str):
-    spec = next(s for s in _core.job_specs() if s["name"] == "web_data")
-    return next(p["default"] for p in spec["parameters"] if p["name"] == name)
