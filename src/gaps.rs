@@ -68,18 +68,16 @@ pub fn unit_gaps(served: &[bool], access: &[f64], population: &[f64], low: LowCl
 }
 
 /// Gaps summed per zone, worst (highest score) first: `(zone, sums)`.
+/// A map keyed by zone keeps this O(n log n) when every unit is its own zone.
 pub fn by_zone(gaps: &[UnitGap], zone_of_unit: &[String]) -> Vec<(String, UnitGap)> {
-    let mut sums: Vec<(String, UnitGap)> = Vec::new();
+    let mut sums: std::collections::BTreeMap<&str, UnitGap> = std::collections::BTreeMap::new();
     for (g, zone) in gaps.iter().zip(zone_of_unit) {
-        match sums.iter_mut().find(|(z, _)| z == zone) {
-            Some((_, s)) => {
-                s.unserved += g.unserved;
-                s.low_access += g.low_access;
-                s.score += g.score;
-            }
-            None => sums.push((zone.clone(), *g)),
-        }
+        let s = sums.entry(zone.as_str()).or_insert(UnitGap { unserved: 0.0, low_access: 0.0, score: 0.0 });
+        s.unserved += g.unserved;
+        s.low_access += g.low_access;
+        s.score += g.score;
     }
+    let mut sums: Vec<(String, UnitGap)> = sums.into_iter().map(|(z, g)| (z.to_string(), g)).collect();
     sums.sort_by(|a, b| b.1.score.total_cmp(&a.1.score).then(a.0.cmp(&b.0)));
     sums
 }

@@ -10,10 +10,12 @@
 //! `2 * sqrt 2 * cell_m / walk_m_s`. Bands are cumulative (the 15-minute
 //! area holds the 10-minute one).
 
+use crate::cost::CostModel;
 use crate::error::{Error, Result};
 use crate::index::FacilityIndex;
 use crate::network::{with_search, Graph, NetworkCost, Snap};
 use crate::progress::{par_map_chunked, Progress};
+use crate::transit::TransitCost;
 use contour::ContourBuilder;
 use geo::{BooleanOps, MultiPolygon};
 use rayon::prelude::*;
@@ -26,7 +28,7 @@ use rayon::prelude::*;
 pub struct TravelAreaOptions {
     /// Time bands, ascending (default 5, 10, 15 and 30 minutes).
     pub bands_s: Vec<f64>,
-    /// Grid cell size; `None`: 50 m walking, 75 m cycling, 100 m driving.
+    /// Grid cell size; `None`: 50 m walking, 75 m cycling, 100 m driving or by transit.
     pub cell_m: Option<f64>,
     /// Farthest walk between a place and the network; `None`: two cells.
     pub off_network_m: Option<f64>,
@@ -109,14 +111,7 @@ pub fn travel_areas(
     progress: &dyn Progress,
 ) -> Result<TravelAreas> {
     let bands = checked_bands(&options.bands_s)?;
-    let cell_m = options.cell_m.unwrap_or(match model.mode {
-        crate::Mode::Walk | crate::Mode::Transit => 50.0,
-        crate::Mode::Bike => 75.0,
-        crate::Mode::Car => 100.0,
-    });
-    if !(cell_m.is_finite() && cell_m > 0.0) {
-        return Err(Error::parameter("cell_m", format!("{cell_m} is not a positive size")));
-    }
+    let cell_m = cell_size(options.cell_m, model.mode)?;
     let off_network_m = options.off_network_m.unwrap_or(2.0 * cell_m);
     if !(off_network_m.is_finite() && off_network_m >= 0.0) {
         return Err(Error::parameter("off_network_m", format!("{off_network_m} is not a distance")));
@@ -124,33 +119,123 @@ pub fn travel_areas(
     let cells = SnappedGrid::cells(model, cell_m, off_network_m);
     if cells > MAX_GRID_CELLS {
         let gib = cells as f64 * 48.0 / (1u64 << 30) as f64;
-        return Err(Error::parameter(
-            "cell_m",
-            format!("{cell_m} m cells make a grid of {cells} cells over the network (about {gib:.1} GiB; at most {MAX_GRID_CELLS}): use larger cells"),
-        ));
+        return Err(too_many_cells(cell_m, cells, gib));
     }
     let grid = SnappedGrid::new(model, cell_m, off_network_m);
     let reversed = model.mode_graph.reversed();
     let per_service = par_map_chunked(services.len(), 4, progress, |s| {
         service_areas(model, reversed, &grid, services.point(s), &bands)
     })?;
+    Ok(collected(per_service, &bands, options.keep_surfaces))
+}
+
+/// The most grid cells x services a transit run may hold travel times for (about 4 GiB).
+const MAX_TRANSIT_REACHES: usize = 200_000_000;
+
+/// Travel areas by public transport: a grid over the stops and services
+/// with a walk's margin, each cell centre an origin like any other (the
+/// percentile over the departure window), contoured as on a network.
+pub fn transit_travel_areas(
+    model: &TransitCost,
+    services: &FacilityIndex,
+    options: &TravelAreaOptions,
+    progress: &dyn Progress,
+) -> Result<TravelAreas> {
+    let bands = checked_bands(&options.bands_s)?;
+    let max_s = *bands.last().expect("bands checked");
+    let cell_m = cell_size(options.cell_m, crate::Mode::Transit)?;
+    let points: Vec<[f64; 2]> =
+        model.timetable.stops.iter().map(|s| s.xy).chain((0..services.len()).map(|s| services.point(s))).collect();
+    let (mut x0, mut y0, mut x1, mut y1) = (f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY);
+    for p in &points {
+        (x0, y0, x1, y1) = (x0.min(p[0]), y0.min(p[1]), x1.max(p[0]), y1.max(p[1]));
+    }
+    let margin = model.settings.max_walk_m + cell_m;
+    let (x0, y0) = (x0 - margin, y0 - margin);
+    let span = |lo: f64, hi: f64| ((hi + margin - lo) / cell_m).ceil().max(0.0) + 1.0;
+    let (width, height) = (span(x0, x1), span(y0, y1));
+    let cells = (width * height).min(usize::MAX as f64) as usize;
+    if cells > MAX_GRID_CELLS || cells.saturating_mul(services.len()) > MAX_TRANSIT_REACHES {
+        let gib = cells as f64 * (services.len() as f64) * 24.0 / (1u64 << 30) as f64;
+        return Err(too_many_cells(cell_m, cells, gib));
+    }
+    let width = width as usize;
+    let centre = |c: usize| [x0 + (c % width) as f64 * cell_m, y0 + (c / width) as f64 * cell_m];
+    let costs = model.bind(services)?;
+    let reached = par_map_chunked(cells, 256, progress, |c| costs.within(centre(c), None, max_s))?;
+    let mut per_service: Vec<Vec<(usize, f64)>> = vec![Vec::new(); services.len()];
+    for (c, found) in reached.into_iter().enumerate() {
+        for reach in found {
+            per_service[reach.service].push((c, reach.time_s));
+        }
+    }
+    let computed = per_service
+        .into_par_iter()
+        .map(|reached| {
+            // the window of the reached cells, with two cells of margin for the contours
+            let (mut i0, mut j0, mut i1, mut j1) = (usize::MAX, usize::MAX, 0, 0);
+            for &(c, _) in &reached {
+                (i0, j0, i1, j1) = (i0.min(c % width), j0.min(c / width), i1.max(c % width), j1.max(c / width));
+            }
+            if reached.is_empty() {
+                return None;
+            }
+            let (i0, j0) = (i0.saturating_sub(2), j0.saturating_sub(2));
+            let (w, h) = (i1 + 3 - i0, j1 + 3 - j0);
+            let mut times = vec![f64::INFINITY; w * h];
+            for &(c, t) in &reached {
+                times[(c / width - j0) * w + c % width - i0] = t;
+            }
+            let origin = [x0 + i0 as f64 * cell_m, y0 + j0 as f64 * cell_m];
+            Some(contoured(origin, cell_m, w, h, times, &bands))
+        })
+        .collect();
+    Ok(collected(computed, &bands, options.keep_surfaces))
+}
+
+/// The grid cell size: as given, or the mode's default.
+fn cell_size(cell_m: Option<f64>, mode: crate::Mode) -> Result<f64> {
+    let cell_m = cell_m.unwrap_or(match mode {
+        crate::Mode::Walk => 50.0,
+        crate::Mode::Bike => 75.0,
+        crate::Mode::Car | crate::Mode::Transit => 100.0,
+    });
+    if !(cell_m.is_finite() && cell_m > 0.0) {
+        return Err(Error::parameter("cell_m", format!("{cell_m} is not a positive size")));
+    }
+    Ok(cell_m)
+}
+
+fn too_many_cells(cell_m: f64, cells: usize, gib: f64) -> Error {
+    Error::parameter(
+        "cell_m",
+        format!("{cell_m} m cells make a grid of {cells} cells (about {gib:.1} GiB; at most {MAX_GRID_CELLS}): use larger cells"),
+    )
+}
+
+/// The areas of each service's surface (`None`: the service is unreachable).
+fn collected(
+    per_service: Vec<Option<(TimeSurface, Vec<MultiPolygon<f64>>)>>,
+    bands: &[f64],
+    keep_surfaces: bool,
+) -> TravelAreas {
     let mut result = TravelAreas::default();
     for (s, found) in per_service.into_iter().enumerate() {
         let Some((surface, polygons)) = found else {
             result.unreachable.push(s);
-            result.surfaces.extend(options.keep_surfaces.then_some(None));
+            result.surfaces.extend(keep_surfaces.then_some(None));
             continue;
         };
-        let areas = polygons.into_iter().zip(&bands).filter(|(geometry, _)| !geometry.0.is_empty());
+        let areas = polygons.into_iter().zip(bands).filter(|(geometry, _)| !geometry.0.is_empty());
         result.areas.extend(areas.map(|(geometry, &band_s)| TravelArea {
             service: Some(s),
             category: None,
             band_s,
             geometry,
         }));
-        result.surfaces.extend(options.keep_surfaces.then_some(Some(surface)));
+        result.surfaces.extend(keep_surfaces.then_some(Some(surface)));
     }
-    Ok(result)
+    result
 }
 
 /// A grid over the network whose cell centres are joined to the network
@@ -294,35 +379,47 @@ fn service_areas(
     let row = |y: f64| (((y - grid.y0) / grid.cell_m).floor().max(0.0) as usize).min(grid.height - 1);
     let (i0, i1, j0, j1) = (column(x0 - margin), column(x1 + margin) + 1, row(y0 - margin), row(y1 + margin) + 1);
     let (width, height) = ((i1 - i0 + 1).min(grid.width - i0), (j1 - j0 + 1).min(grid.height - j0));
-    let unreached = max_s * 4.0 + 1.0;
-    // Negated: the contour at or above -T is the area within T.
-    let mut negated = vec![-unreached; width * height];
+    let origin = [grid.x0 + i0 as f64 * grid.cell_m, grid.y0 + j0 as f64 * grid.cell_m];
+    let mut times = vec![f64::INFINITY; width * height];
     for j in 0..height {
         for i in 0..width {
             if let Some(snap) = &grid.snaps[(j0 + j) * grid.width + i0 + i] {
-                // Beyond the last band a time is only an upper bound (the search stopped there).
-                let t = time_on_link(snap);
-                if t <= max_s {
-                    negated[j * width + i] = -t;
-                }
+                times[j * width + i] = time_on_link(snap);
             }
         }
     }
+    Some(contoured(origin, grid.cell_m, width, height, times, bands))
+}
+
+/// The time surface of a window of cells (`origin`: the centre of its
+/// south-west cell; `times` row-major from the south) and one polygon per
+/// band. Times beyond the last band are only upper bounds (searches stop
+/// there) and count as unreached.
+fn contoured(
+    origin: [f64; 2],
+    cell_m: f64,
+    width: usize,
+    height: usize,
+    mut times: Vec<f64>,
+    bands: &[f64],
+) -> (TimeSurface, Vec<MultiPolygon<f64>>) {
+    let max_s = *bands.last().expect("bands checked");
+    let unreached = max_s * 4.0 + 1.0;
+    // Negated: the contour at or above -T is the area within T.
+    let negated: Vec<f64> = times.iter().map(|&t| if t <= max_s { -t } else { -unreached }).collect();
     let thresholds: Vec<f64> = bands.iter().map(|b| -b).collect();
     // Value k sits at the cell centre; contour places it at k + 0.5 steps from the origin.
     let builder = ContourBuilder::new(width, height, true)
-        .x_origin(grid.x0 + i0 as f64 * grid.cell_m - grid.cell_m / 2.0)
-        .y_origin(grid.y0 + j0 as f64 * grid.cell_m - grid.cell_m / 2.0)
-        .x_step(grid.cell_m)
-        .y_step(grid.cell_m);
+        .x_origin(origin[0] - cell_m / 2.0)
+        .y_origin(origin[1] - cell_m / 2.0)
+        .x_step(cell_m)
+        .y_step(cell_m);
     let contours = builder.contours(&negated, &thresholds).expect("the window holds width x height values");
-    let surface = TimeSurface {
-        x0: grid.x0 + i0 as f64 * grid.cell_m,
-        y0: grid.y0 + j0 as f64 * grid.cell_m,
-        cell_m: grid.cell_m,
-        width,
-        height,
-        times_s: negated.iter().map(|v| if -v <= max_s { -v } else { f64::INFINITY }).collect(),
-    };
-    Some((surface, contours.into_iter().map(|c| c.into_inner().0).collect()))
+    for t in &mut times {
+        if *t > max_s {
+            *t = f64::INFINITY;
+        }
+    }
+    let surface = TimeSurface { x0: origin[0], y0: origin[1], cell_m, width, height, times_s: times };
+    (surface, contours.into_iter().map(|c| c.into_inner().0).collect())
 }

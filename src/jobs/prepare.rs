@@ -44,7 +44,7 @@ impl Prepared {
 pub enum Model<'n> {
     StraightLine(StraightLine),
     Network(NetworkCost<'n>),
-    Transit(Box<TransitCost>),
+    Transit(Box<TransitCost<'n>>),
 }
 
 impl Model<'_> {
@@ -70,7 +70,7 @@ impl Model<'_> {
                 let fastest = g.length_m.iter().zip(&g.time_s).filter(|(_, t)| **t > 0.0).map(|(l, t)| l / t);
                 fastest.fold(m.walk_m_s, f64::max)
             }
-            Model::Transit(m) => m.timetable.max_speed_m_s().max(m.settings.walk_m_s / m.settings.detour_factor),
+            Model::Transit(m) => m.timetable.max_speed_m_s().max(m.settings.walk_m_s),
         }
     }
 
@@ -120,9 +120,14 @@ fn clock_s(text: &str) -> Result<u32> {
     Ok(h * 3600 + m * 60)
 }
 
-/// The transit model: the day's timetable of the feeds, walking legs on
-/// straight lines times the walk detour factor.
-pub fn transit_model(travel: &TravelInput, working: &crate::crs::WorkingCrs) -> Result<TransitCost> {
+/// The transit model: the day's timetable of the feeds, walking legs on the
+/// network's walking graph when a network is given, else on straight lines
+/// times the walk detour factor.
+pub fn transit_model<'n>(
+    travel: &TravelInput,
+    working: &crate::crs::WorkingCrs,
+    network: Option<&'n Network>,
+) -> Result<TransitCost<'n>> {
     let date_text = travel.service_date.as_deref().ok_or_else(|| {
         Error::parameter("service_date", "transit needs a service date, YYYY-MM-DD (a weekday the feeds serve)")
     })?;
@@ -141,7 +146,21 @@ pub fn transit_model(travel: &TravelInput, working: &crate::crs::WorkingCrs) -> 
         max_rides: travel.max_rides,
         max_trip_s: super::seconds(travel.max_trip_minutes),
     };
-    TransitCost::new(timetable, settings)
+    let walk_network = match network {
+        Some(n) => {
+            let mut cost = NetworkCost::new(n.mode(Mode::Walk).map_err(|_| {
+                Error::parameter(
+                    "network",
+                    "transit walks on the network's walking graph: build the network with mode walk",
+                )
+            })?);
+            cost.max_snap_m = travel.max_snap_m;
+            cost.walk_m_s = walk.speed_m_s;
+            Some(cost)
+        }
+        None => None,
+    };
+    TransitCost::new(timetable, settings, walk_network)
 }
 
 /// Reads the inputs, then runs `work` with them and the cost model.
@@ -188,7 +207,7 @@ pub fn prepare<T>(
     };
     let prepared = Prepared { working_crs, services: all, index, demand, display_polygons };
     let model = match (travel.mode, network) {
-        (Mode::Transit, _) => Model::Transit(Box::new(transit_model(travel, &prepared.working_crs)?)),
+        (Mode::Transit, network) => Model::Transit(Box::new(transit_model(travel, &prepared.working_crs, network)?)),
         (_, Some(n)) => {
             let mut cost = NetworkCost::new(n.mode(travel.mode)?);
             cost.max_snap_m = travel.max_snap_m;

@@ -12,7 +12,9 @@ use crate::network::Network;
 use crate::output::services::services_layer;
 use crate::output::{styles, FieldKind, FieldSchema, GeometryKind, Granularity, LayerSchema, OutputLayer, Role, Value};
 use crate::progress::Progress;
-use crate::travel_areas::{dissolve_by_category, travel_areas, TimeSurface, TravelArea, TravelAreaOptions};
+use crate::travel_areas::{
+    dissolve_by_category, transit_travel_areas, travel_areas, TimeSurface, TravelArea, TravelAreaOptions,
+};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -26,8 +28,8 @@ job_options! {
         /// Time bands, ascending; each area holds the smaller ones.
         #[param(kind(Kind::Numbers), unit("min"), positive(0.0), max(1440.0), it("Fasce di tempo, crescenti; ogni area contiene le minori"))]
         pub time_bands_minutes: Vec<f64> = vec![5.0, 10.0, 15.0, 30.0],
-        /// Grid cell of the time surface. Default: 50 m walking, 75 m cycling, 100 m driving.
-        #[param(kind(Kind::Number), unit("m"), positive(0.0), it("Cella della griglia dei tempi (predefinito: 50 m a piedi, 75 m in bici, 100 m in auto)"))]
+        /// Grid cell of the time surface. Default: 50 m walking, 75 m cycling, 100 m driving or by transit.
+        #[param(kind(Kind::Number), unit("m"), positive(0.0), it("Cella della griglia dei tempi (predefinito: 50 m a piedi, 75 m in bici, 100 m in auto o con i mezzi pubblici)"))]
         pub cell_m: Option<f64> = None,
         /// Farthest walk between a grid cell and the network. Default: two cells.
         #[param(advanced(true), kind(Kind::Number), unit("m"), min(0.0), it("Massima distanza a piedi tra una cella e la rete (predefinito: due celle)"))]
@@ -76,12 +78,8 @@ pub fn run_travel_areas(
     let wanted = vocabulary
         .parse_set(options.categories.iter().map(String::as_str))
         .map_err(|m| Error::parameter("categories", m))?;
-    let network = network_for(&options.travel, network)?
-        .ok_or_else(|| Error::parameter("network", "travel areas need a road network"))?;
-    prepare(&options.services, &options.travel, None, Some(&network), |prepared, model| {
-        let Model::Network(model) = model else {
-            unreachable!("prepare chooses the network model when given a network")
-        };
+    let network = network_for(&options.travel, network)?;
+    prepare(&options.services, &options.travel, None, network.as_deref(), |prepared, model| {
         let services: Vec<Service> =
             prepared.services.into_iter().filter(|s| wanted.is_empty() || s.categories.0 & wanted.0 != 0).collect();
         let index = FacilityIndex::new(
@@ -95,7 +93,13 @@ pub fn run_travel_areas(
             off_network_m: options.off_network_m,
             keep_surfaces: options.keep_surfaces,
         };
-        let computed = travel_areas(model, &index, &area_options, progress)?;
+        let computed = match model {
+            Model::Network(model) => travel_areas(model, &index, &area_options, progress)?,
+            Model::Transit(model) => transit_travel_areas(model, &index, &area_options, progress)?,
+            Model::StraightLine(_) => {
+                return Err(Error::parameter("network", "travel areas need a road network, or mode transit"))
+            }
+        };
         let mut areas = computed.areas;
         if options.dissolve {
             let categories: Vec<usize> =

@@ -33,12 +33,19 @@ pub fn transit_times<'py>(
     let working = WorkingCrs::from_epsg(working_epsg).py_err(py)?;
     let reporter = PyProgress::new(progress);
     let result = py.detach(|| {
-        let model = crate::jobs::prepare::transit_model(&travel, &working)?;
+        let network = crate::jobs::prepare::network_for(&travel, None)?;
+        if let Some(n) = network.as_deref().filter(|n| n.epsg != working.epsg) {
+            return Err(crate::Error::parameter(
+                "working_epsg",
+                format!("EPSG:{} differs from the network's EPSG:{}", working.epsg, n.epsg),
+            ));
+        }
+        let model = crate::jobs::prepare::transit_model(&travel, &working, network.as_deref())?;
         let times = model.travel_times(&origins, &destinations, &reporter)?;
         let departures: Vec<u32> = model.departures().collect();
-        Ok::<_, crate::Error>((model.settings.percentile, departures, times))
+        Ok::<_, crate::Error>((model.settings.percentile, departures, times, model.stops_off_network.clone()))
     });
-    let (p, departures, times) = reporter.finish(result.py_err(py))?;
+    let (p, departures, times, stops_off_network) = reporter.finish(result.py_err(py))?;
     if origins.is_empty() || destinations.is_empty() {
         return Err(parameter("origins_xy", "origins and destinations must not be empty"));
     }
@@ -52,6 +59,9 @@ pub fn transit_times<'py>(
         departures_s: Vec<u32>,
         travel_time_s: Vec<Vec<Vec<f64>>>,
         percentile_s: Vec<Vec<f64>>,
+        stops_off_network: Vec<String>,
     }
-    report(py, &Out { departures_s: departures, travel_time_s: by_departure, percentile_s: percentiles })
+    let out =
+        Out { departures_s: departures, travel_time_s: by_departure, percentile_s: percentiles, stops_off_network };
+    report(py, &out)
 }

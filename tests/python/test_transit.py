@@ -166,3 +166,89 @@ def test_transit_demo_measures_the_historic_centre_by_waterbus(actv, tmp_path):
     got = result["coverage"]["legal"]["nearest_time_s"]
     assert got[centre] == pytest.approx(expected, abs=1e-6)
     assert np.isfinite(got[centre]) and got[centre] != got[mestre]
+
+
+def _roads(path, polylines, feed):
+    """A walkable line layer in EPSG:32633 through points given as stop ids or (x, y) offsets from BASE."""
+    from conftest import write_geojson
+
+    def point(p):
+        return list(fx.stop_xy(feed, p)) if isinstance(p, str) else [fx.BASE[0] + p[0], fx.BASE[1] + p[1]]
+
+    rows = [{"name": f"road {i}", "geometry": {"type": "LineString", "coordinates": [point(a), point(b)]}}
+            for i, line in enumerate(polylines) for a, b in zip(line, line[1:])]
+    return str(write_geojson(path, rows, crs="EPSG:32633"))
+
+
+def test_walking_legs_on_a_network_equal_the_oracle_walking_those_streets(feeds, tmp_path):
+    """Streets along the stops of the walk_network feed: every walk is along a
+    straight street, so the network walk equals the oracle's straight walk
+    with no detour (walk_m_s 1.25, detour 1.0)."""
+    feed = feeds["walk_network_feed"]
+    origin = np.add(fx.stop_xy(feed, "P"), [0.0, 900.0])
+    roads = _roads(tmp_path / "streets.geojson", [
+        ["P", "Q", "R", "S", "U"],
+        ["P", tuple(origin - fx.BASE), "V", "W"],
+    ], feed)
+    points = np.array([origin] + [fx.stop_xy(feed, s) for s in "PQRSUVW"])
+    ours = engine(feed, points, points, window_minutes=15, network=roads)
+    theirs = oracle.times(feed, DATE, points, points, 8 * 3600, 15, detour_factor=1.0)
+    same(ours["travel_time_s"], theirs)
+    assert ours["stops_off_network"] == []
+    # O to U: T1, then Q -> R walked in 640 s on the street (832 s straight x 1.3) catches T3 at 08:53:51
+    assert ours["travel_time_s"][0, 0, 5] == 4200
+
+
+def test_a_canal_between_a_place_and_its_stop_is_walked_around(feeds, tmp_path):
+    """A place 300 m from stop Q across water: the straight line walks to Q
+    and rides on; on the streets, whose only way to Q is 9.7 km round, it is
+    unreachable by transit, and a stop far from every street is reported."""
+    feed = feeds["walk_network_feed"]
+    place = np.add(fx.stop_xy(feed, "Q"), [0.0, 300.0])
+    roads = _roads(tmp_path / "canal.geojson", [
+        ["P", "Q", "R", (13000.0, 0.0), "S"],
+        [tuple(place - fx.BASE), (10000.0, 2000.0), (13000.0, 2000.0), (13000.0, 0.0)],
+    ], feed)
+    s = fx.stop_xy(feed, "S")
+    straight = engine(feed, [place], [s], window_minutes=1)["travel_time_s"][0, 0, 0]
+    assert straight == 3600  # walk 312 s to Q, T2 08:40 -> S 09:00
+    on_streets = engine(feed, [place], [s], window_minutes=1, network=roads)
+    assert np.isinf(on_streets["travel_time_s"][0, 0, 0])
+    assert [i.split(":")[-1] for i in on_streets["stops_off_network"]] == ["U", "V", "W"]
+
+
+def test_transit_travel_areas_follow_the_oracle_surface(actv, tmp_path):
+    """Travel areas by waterbus to a desk on the Lido: the surface at sampled
+    cell centres equals the oracle's median over the window, every cell
+    centre is on its side of each band, and a cell out in the lagoon, far
+    from every stop, is never reached."""
+    import shapely
+    from shapely.geometry import MultiPolygon, Polygon
+
+    services = tmp_path / "desks.csv"
+    services.write_text("id,name,categories,lon,lat\nLIDO,Desk Lido,legal,12.3690,45.4160\n")
+    bands, window = [20.0, 40.0], 10
+    result = cm.travel_areas(services, mode="transit", gtfs=[actv], service_date=DATE, window_minutes=window,
+                             working_epsg=32633, time_bands_minutes=bands, cell_m=250.0, keep_surfaces=True,
+                             output=tmp_path / "areas.gpkg")
+    surface = result["surfaces"]["LIDO"]
+    h, w = surface["times_s"].shape
+    jj, ii = np.mgrid[0:h, 0:w]
+    centres = np.column_stack([surface["x0"] + ii.ravel() * 250.0, surface["y0"] + jj.ravel() * 250.0])
+    times = surface["times_s"].ravel()
+    reached = np.flatnonzero(np.isfinite(times))
+    assert len(reached) > 100
+    rng = np.random.default_rng(3)
+    sample = np.concatenate([rng.choice(reached, 40, replace=False), rng.choice(len(times), 20, replace=False)])
+    expected = oracle.percentile(oracle.times(actv, DATE, centres[sample], [xy(12.3690, 45.4160)], 8 * 3600, window), 50)
+    expected[expected > bands[-1] * 60] = np.inf
+    same(times[sample], expected[:, 0])
+    for area in result["areas"]:
+        polygon = MultiPolygon([Polygon(exterior, holes) for exterior, holes in area["polygons"]])
+        band_s = area["minutes"] * 60
+        clear = np.abs(times - band_s) > 1e-6
+        inside = shapely.contains(polygon, shapely.points(centres))
+        np.testing.assert_array_equal(inside[clear], (times <= band_s)[clear])
+    lagoon = np.hypot(*(centres - xy(12.29, 45.36)).T).argmin()
+    assert np.isinf(times[lagoon])
+    assert sorted(a["minutes"] for a in result["areas"]) == bands
