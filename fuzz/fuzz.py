@@ -71,7 +71,7 @@ TARGETS = {
     t.name: t
     for t in [
         Target("pbf", ".osm.pbf", "pbf", "Network.build on an OSM PBF file, then routing on it"),
-        Target("cmnet", ".cmnet", "bytes", "open_network on a saved .cmnet, then info, edges, routing, snapping"),
+        Target("cmnet", ".cmnet", "cmnet", "open_network on a saved .cmnet, then info, edges, routing, snapping"),
         Target("catalogue_csv", ".csv", "csv", "validate_catalogue on a CSV catalogue"),
         Target("catalogue_gpkg", ".gpkg", "gpkg", "validate_catalogue on a GeoPackage catalogue"),
         Target("gtfs", ".zip", "zip", "transit_times on a GTFS zip (reader, timetable, RAPTOR)"),
@@ -963,6 +963,230 @@ def mutate_gpkg_sql(rng: Rng, data: bytes, scratch: Path) -> bytes:
         Path(f"{path}-journal").unlink(missing_ok=True)
 
 
+# --------------------------------------------------------------------------- saved network (.cmnet, bincode)
+
+# The file: signature (8 bytes), then sections of (u64 LE length, u32 LE CRC-32, bincode payload): the
+# source record, then the network. A mutation inside a payload is followed by a new CRC, so it reaches
+# bincode and the graph checks instead of stopping at the checksum.
+CMNET_MAGIC = b"CMNET\x00\x00\x02"
+CMNET_SECTION_HEADER = struct.Struct("<QI")
+
+# The bincode layout (1.x, fixint, little endian) of what src/network/{mod,graph,osm,lines}.rs save, in a
+# small schema language: "f64", "str", ("u32" | "u64", role), ("vec", item), ("opt", item),
+# ("arr", item, n), ("enum", number of unit variants) and tuples for structs. Roles steer the edge values:
+# an "index" gets values near the node and edge counts, a "count" near its own value.
+BincodeSchema = Any
+_XY: BincodeSchema = ("arr", "f64", 2)
+_INDEX: BincodeSchema = ("u32", "index")
+_LINK: BincodeSchema = (_INDEX, _INDEX, ("opt", _INDEX), ("opt", _INDEX), ("vec", _XY), "f64")
+_GRAPH: BincodeSchema = (("vec", _XY), ("vec", _INDEX), ("vec", _INDEX), ("vec", "f64"), ("vec", "f64"), ("vec", _LINK))
+_ISLANDS: BincodeSchema = (("u64", "count"), ("u64", "count"), "f64")
+_MODE_GRAPH: BincodeSchema = (("enum", 4), _GRAPH, _ISLANDS)
+_OSM_SPEEDS: BincodeSchema = ("f64", "f64", "f64", ("vec", ("str", "f64")), "f64", "f64")
+_BUILD_OPTIONS: BincodeSchema = (("opt", ("u32", "epsg")), _OSM_SPEEDS, (("opt", "str"),) * 3, "f64")
+SOURCE_SCHEMA: BincodeSchema = ("str", ("u64", "count"), ("u32", "crc"), _BUILD_OPTIONS)
+NETWORK_SCHEMA: BincodeSchema = (SOURCE_SCHEMA, ("u32", "epsg"), ("vec", _MODE_GRAPH))
+
+
+@dataclasses.dataclass
+class BincodeLayout:
+    """Where the values of a decoded payload are: scalars as (offset, kind, role) with kind one of u8
+    (an option's tag), u32, u64, f64, len (a vector's or string's u64 length) and str (a string's bytes,
+    offset and end); vectors as (offset of the length, spans of the items) so items can be dropped or
+    repeated with the length kept right."""
+
+    scalars: list[tuple[int, str, str]] = dataclasses.field(default_factory=list)
+    strings: list[tuple[int, int]] = dataclasses.field(default_factory=list)
+    vectors: list[tuple[int, list[tuple[int, int]]]] = dataclasses.field(default_factory=list)
+
+
+def _bincode_walk(data: bytes, at: int, schema: BincodeSchema, layout: BincodeLayout) -> int:
+    """Decodes one value of `schema` at `at`, noting where its parts are; returns the end. Raises
+    ValueError when the bytes do not hold such a value."""
+
+    def need(n: int) -> None:
+        if at + n > len(data):
+            raise ValueError("payload ends inside a value")
+
+    if schema == "f64":
+        need(8)
+        layout.scalars.append((at, "f64", ""))
+        return at + 8
+    if schema == "str":
+        need(8)
+        (n,) = struct.unpack_from("<Q", data, at)
+        need(8 + n)
+        layout.scalars.append((at, "len", "str"))
+        layout.strings.append((at + 8, at + 8 + n))
+        return at + 8 + n
+    if isinstance(schema, tuple) and schema and isinstance(schema[0], str):
+        head = schema[0]
+        if head in ("u32", "u64", "enum"):
+            width = 8 if head == "u64" else 4
+            need(width)
+            layout.scalars.append((at, "u64" if head == "u64" else "u32", "variant" if head == "enum" else schema[1]))
+            if head == "enum" and struct.unpack_from("<I", data, at)[0] >= schema[1]:
+                raise ValueError("unknown enum variant")
+            return at + width
+        if head == "opt":
+            need(1)
+            layout.scalars.append((at, "u8", "tag"))
+            if data[at] > 1:
+                raise ValueError("bad option tag")
+            return _bincode_walk(data, at + 1, schema[1], layout) if data[at] else at + 1
+        if head in ("vec", "arr"):
+            if head == "vec":
+                need(8)
+                (n,) = struct.unpack_from("<Q", data, at)
+                if n > len(data) - at:  # every item takes at least a byte
+                    raise ValueError("vector longer than the payload")
+                layout.scalars.append((at, "len", "vec"))
+                length_at, at = at, at + 8
+            else:
+                n, length_at = schema[2], -1
+            spans = []
+            for _ in range(n):
+                end = _bincode_walk(data, at, schema[1], layout)
+                spans.append((at, end))
+                at = end
+            if head == "vec":
+                layout.vectors.append((length_at, spans))
+            return at
+    if isinstance(schema, tuple):  # a struct: its fields in order
+        for field in schema:
+            at = _bincode_walk(data, at, field, layout)
+        return at
+    raise ValueError(f"bad schema {schema!r}")
+
+
+def bincode_layout(data: bytes, schema: BincodeSchema) -> Optional[BincodeLayout]:
+    """The layout of a payload holding exactly one `schema` value (trailing bytes allowed, as the core
+    allows them), or None when it does not decode (an earlier mutation broke it)."""
+    layout = BincodeLayout()
+    try:
+        _bincode_walk(data, 0, schema, layout)
+    except (ValueError, struct.error):
+        return None
+    return layout
+
+
+def _edge_u32(rng: Rng, old: int, role: str, layout: BincodeLayout, data: bytes) -> int:
+    """An edge value for a u32: for an index, one past the largest index or the number of nodes or
+    edges nearby (the usual off-by-one); for an EPSG code, one that is not metric or not known; else
+    near its old value or an interesting integer."""
+    if role == "index" and rng.random() < 0.6:
+        largest = max(struct.unpack_from("<I", data, at)[0] for at, kind, r in layout.scalars if r == "index")
+        counts = [len(spans) for _, spans in layout.vectors]
+        return rng.choice([largest + 1, largest, rng.choice(counts) if counts else 0, old + 1, old - 1]) & 0xFFFFFFFF
+    if role == "variant" and rng.random() < 0.5:
+        return rng.choice([0, 1, 2, 3, 4])
+    if role == "epsg" and rng.random() < 0.5:  # geographic, web mercator, another UTM zone, none such
+        return rng.choice([0, 4326, 3857, 32632, 3003, 999999])
+    return rng.choice([old + 1, old - 1, rng.choice(INTERESTING_INTS), rng.choice(INTERESTING_INTS)]) & 0xFFFFFFFF
+
+
+def _edge_u64(rng: Rng, old: int, remaining: int) -> int:
+    """An edge value for a u64 count or length: off by one, the bytes left, half the address space, huge."""
+    choices = [old + 1, old - 1, 0, remaining, remaining // 8 + 1, 1 << 31, 1 << 32, 1 << 62, rng.choice(INTERESTING_INTS)]
+    return rng.choice(choices) & 0xFFFFFFFFFFFFFFFF
+
+
+def mutate_bincode(rng: Rng, data: bytes, schema: BincodeSchema) -> bytes:
+    """One edit of a bincode payload that knows its layout: a number set to an edge value (NaN,
+    infinities, an index out of range, a huge length), a vector item dropped or repeated with its length
+    kept right (the graph's arrays then disagree), a string replaced, or the payload's raw bytes."""
+    layout = bincode_layout(data, schema)
+    if layout is None or rng.random() < 0.15:
+        return mutate_bytes(rng, data)
+    out = bytearray(data)
+    choice = rng.random()
+    if choice < 0.6 and layout.scalars:
+        at, kind, role = rng.choice(layout.scalars)
+        if kind == "f64":
+            struct.pack_into("<d", out, at, rng.choice(INTERESTING_FLOATS + [-struct.unpack_from("<d", data, at)[0]]))
+        elif kind == "u8":
+            out[at] = rng.choice([0, 1, 2, 0xFF])
+        elif kind == "u32":
+            struct.pack_into("<I", out, at, _edge_u32(rng, struct.unpack_from("<I", data, at)[0], role, layout, data))
+        else:  # u64 and len
+            struct.pack_into("<Q", out, at, _edge_u64(rng, struct.unpack_from("<Q", data, at)[0], len(data) - at - 8))
+        return bytes(out)
+    if choice < 0.9 and layout.vectors:
+        length_at, spans = rng.choice([v for v in layout.vectors if v[1]] or layout.vectors)
+        if not spans:
+            return mutate_bytes(rng, data)
+        start, end = rng.choice(spans)
+        copies = 0 if rng.random() < 0.5 else rng.choice([2, 2, 3, 17])
+        struct.pack_into("<Q", out, length_at, len(spans) - 1 + copies)
+        return bytes(out[:start]) + data[start:end] * copies + data[end:]
+    if layout.strings:
+        start, end = rng.choice(layout.strings)
+        text = rng.choice([b"", b".", b"/", b"..", b"\xff\xfe", b"fuzz-seed.osm.pbf", b"x" * 4096, rng.choice(NON_UTF8)])
+        struct.pack_into("<Q", out, start - 8, len(text))
+        return bytes(out[:start]) + text + data[end:]
+    return mutate_bytes(rng, data)
+
+
+def split_cmnet(data: bytes) -> Optional[tuple[bytes, list[bytes], bytes]]:
+    """Signature, section payloads and trailing bytes of a .cmnet, or None when it is not laid out as
+    sections (an earlier byte-level mutation broke it)."""
+    if len(data) < len(CMNET_MAGIC):
+        return None
+    at, payloads = len(CMNET_MAGIC), []
+    while at + CMNET_SECTION_HEADER.size <= len(data) and len(payloads) < 2:
+        length, _crc = CMNET_SECTION_HEADER.unpack_from(data, at)
+        if at + CMNET_SECTION_HEADER.size + length > len(data):
+            break
+        at += CMNET_SECTION_HEADER.size
+        payloads.append(data[at : at + length])
+        at += length
+    return (data[: len(CMNET_MAGIC)], payloads, data[at:]) if len(payloads) == 2 else None
+
+
+def join_cmnet(head: bytes, payloads: list[bytes], tail: bytes = b"") -> bytes:
+    """A .cmnet from its parts, each section with its true length and CRC-32."""
+    return head + b"".join(CMNET_SECTION_HEADER.pack(len(p), zlib.crc32(p)) + p for p in payloads) + tail
+
+
+def mutate_cmnet_bytes(rng: Rng, data: bytes) -> bytes:
+    """Raw bytes of the whole file (most then stop at a checksum); integers and floats weighted up."""
+    mutators = [*BYTE_MUTATORS, interesting_int, interesting_float]
+    return rng.choice(mutators)(rng, data)
+
+
+def mutate_cmnet(rng: Rng, data: bytes) -> bytes:
+    """Mostly an edit inside a section's payload, its CRC recomputed: the network section (the graphs
+    and the embedded source record), sometimes the source section; else a section's length field (its
+    CRC recomputed over the bytes the new length covers), sections dropped, repeated or swapped, the
+    signature's version, or raw bytes of the whole file."""
+    parts = split_cmnet(data)
+    choice = rng.random()
+    if parts is None or choice < 0.15:
+        return mutate_cmnet_bytes(rng, data)
+    head, (source, network), tail = parts
+    if choice < 0.70:
+        return join_cmnet(head, [source, mutate_bincode(rng, network, NETWORK_SCHEMA)], tail)
+    if choice < 0.82:
+        return join_cmnet(head, [mutate_bincode(rng, source, SOURCE_SCHEMA), network], tail)
+    if choice < 0.92:  # the length of one section lies, with a checksum that fits what it now covers
+        header_at = len(head) + (0 if rng.random() < 0.4 else CMNET_SECTION_HEADER.size + len(source))
+        old = len(source) if header_at == len(head) else len(network)
+        length = _edge_u64(rng, old, len(data) - header_at - CMNET_SECTION_HEADER.size)
+        start = header_at + CMNET_SECTION_HEADER.size
+        covered = data[start : start + length] if start + length <= len(data) else None
+        crc = zlib.crc32(covered) if covered is not None else struct.unpack_from("<I", data, header_at + 8)[0]
+        return data[:header_at] + CMNET_SECTION_HEADER.pack(length, crc) + data[start:]
+    edits = [
+        lambda: join_cmnet(head, [network, source], tail),  # swapped
+        lambda: join_cmnet(head, [source], tail),  # no network
+        lambda: join_cmnet(head, [source, network, network], tail),  # a section too many
+        lambda: join_cmnet(head, [source, network], tail + rng.randbytes(rng.choice([1, 12, 64]))),
+        lambda: join_cmnet(head[:6] + bytes([rng.randrange(256), rng.randrange(256)]), [source, network], tail),
+        lambda: join_cmnet(head, [source, network[: rng.randrange(len(network) + 1)]], tail),  # cut short, CRC right
+    ]
+    return rng.choice(edits)()
+
+
 # --------------------------------------------------------------------------- per target
 
 
@@ -977,21 +1201,9 @@ def mutate_once(rng: Rng, kind: str, data: bytes, scratch: Path) -> bytes:
     if kind == "gpkg":
         # Raw bytes mostly end at "not a readable data source", so the SQL-level edits get most turns.
         return mutate_gpkg_sql(rng, data, scratch) if rng.random() < 0.85 else mutate_bytes(rng, data)
-    # bincode (.cmnet): lengths are little-endian u64 and the graphs f64 arrays, hence the weights
-    return rng.choice(
-        [
-            flip_bit,
-            random_byte,
-            insert_bytes,
-            delete_bytes,
-            duplicate_chunk,
-            truncate,
-            interesting_int,
-            interesting_int,
-            interesting_float,
-            interesting_float,
-        ]
-    )(rng, data)
+    if kind == "cmnet":
+        return mutate_cmnet(rng, data)
+    raise ValueError(f"unknown kind {kind}")
 
 
 def mutate(rng: Rng, kind: str, seed: bytes, scratch: Path) -> bytes:
@@ -1102,6 +1314,11 @@ def fuzz_target(target: Target, args: argparse.Namespace, scratch: Path, log: Ca
     if not seeds:
         raise WorkerUnavailable(f"no seeds in {CORPUS / target.name}")
     seed_bytes = [p.read_bytes() for p in seeds]
+    if target.kind == "cmnet":  # a schema behind the format would leave only byte-level edits
+        for p, data in zip(seeds, seed_bytes):
+            parts = split_cmnet(data)
+            if parts is None or bincode_layout(parts[1][0], SOURCE_SCHEMA) is None or bincode_layout(parts[1][1], NETWORK_SCHEMA) is None:
+                tally.warnings.append(f"seed {p.name} does not decode with the schema in fuzz.py; update NETWORK_SCHEMA to src/network")
     rng = random.Random(f"{args.seed}/{target.name}")
     worker = Worker(scratch, args.memory_mb, target.name)
     started = time.monotonic()

@@ -60,8 +60,12 @@ pub struct Transformer {
 
 impl Transformer {
     pub fn new(from: &str, to: &str) -> Result<Self> {
-        let proj = Proj::new_known_crs(from, to, None)
-            .map_err(|e| Error::Crs(format!("no transformation from {} to {to}: {e}", short(from))))?;
+        let failed =
+            |e: &dyn std::fmt::Display| Error::Crs(format!("no transformation from {} to {to}: {e}", short(from)));
+        // the proj crate panics when PROJ fails without saying why (e.g. GeoPackage's undefined SRS -1)
+        let proj = std::panic::catch_unwind(|| Proj::new_known_crs(from, to, None))
+            .map_err(|_| failed(&"PROJ does not know this coordinate system"))?
+            .map_err(|e| failed(&e))?;
         Ok(Transformer { proj, from: from.to_string(), to: to.to_string() })
     }
 

@@ -142,7 +142,10 @@ impl SourceLayer {
         let centre = self
             .centre()
             .ok_or_else(|| Error::input(&self.name, None, Some("geometry"), "no feature has a geometry"))?;
-        choose_working_crs(epsg, &self.crs, centre)
+        choose_working_crs(epsg, &self.crs, centre).map_err(|e| match e {
+            Error::Crs(message) => Error::Crs(format!("layer '{}': {message}", self.name)),
+            other => other,
+        })
     }
 
     /// A transformation from this layer's CRS to the working CRS.
@@ -173,5 +176,40 @@ pub fn geometry_kind(geometry: &geo::Geometry<f64>) -> &'static str {
         geo::Geometry::MultiLineString(_) => "MultiLineString",
         geo::Geometry::MultiPolygon(_) => "MultiPolygon",
         geo::Geometry::GeometryCollection(_) => "GeometryCollection",
+    }
+}
+
+/// While alive, GDAL's messages on this thread (PROJ's too, when GDAL calls
+/// it) stay off stderr: a failure still reaches the project's message
+/// through GDAL's last-error record. `CAPACITYMETRO_DEBUG` lets them through.
+pub struct QuietGdal {
+    pushed: bool,
+    /// Not `Send`: GDAL's handler stack is per thread.
+    _thread: std::marker::PhantomData<*const ()>,
+}
+
+impl QuietGdal {
+    pub fn new() -> Self {
+        let pushed = std::env::var_os("CAPACITYMETRO_DEBUG").is_none();
+        if pushed {
+            // SAFETY: pushes GDAL's own quiet handler on this thread's stack; popped on drop, on this thread
+            unsafe { gdal_sys::CPLPushErrorHandler(Some(gdal_sys::CPLQuietErrorHandler)) };
+        }
+        QuietGdal { pushed, _thread: std::marker::PhantomData }
+    }
+}
+
+impl Default for QuietGdal {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for QuietGdal {
+    fn drop(&mut self) {
+        if self.pushed {
+            // SAFETY: pops the handler this value pushed, on the same thread (the value is not Send)
+            unsafe { gdal_sys::CPLPopErrorHandler() };
+        }
     }
 }

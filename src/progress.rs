@@ -8,6 +8,20 @@ use crate::error::{Error, Result};
 use rayon::prelude::*;
 use std::ops::Range;
 
+static INTERRUPT_CHECK: std::sync::OnceLock<fn() -> bool> = std::sync::OnceLock::new();
+
+/// Registers how to ask whether the user interrupted the work (Ctrl-C,
+/// SIGTERM); the Python bindings ask Python's signal handlers.
+pub fn set_interrupt_check(check: fn() -> bool) {
+    let _ = INTERRUPT_CHECK.set(check);
+}
+
+/// Whether the user interrupted the work: asked before an output replaces
+/// the previous one, so that an interrupted run leaves it as it was.
+pub fn interrupted() -> bool {
+    INTERRUPT_CHECK.get().is_some_and(|check| check())
+}
+
 /// Receives progress; returns `false` to ask the work to stop.
 pub trait Progress {
     /// `done` of `total` items are finished.

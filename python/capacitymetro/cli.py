@@ -9,6 +9,7 @@ clear message, without a traceback.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 from typing import Optional, Sequence
@@ -179,6 +180,9 @@ def build_parser() -> argparse.ArgumentParser:
         "find the nearest service per category, travel areas, accessibility, gaps, new sites, publish.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_core.__version__}")
+    parser.add_argument("--debug", action="store_true",
+                        help="on an error, show the Python traceback too (for a bug report; set CAPACITYMETRO_DEBUG=1 "
+                        "before starting to see the core's own panic messages)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     specs = {spec["name"]: spec for spec in _core.job_specs()}
 
@@ -382,16 +386,24 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    # as Ctrl-C: the core stops at its next check and removes its temporary files
+    raise KeyboardInterrupt
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = build_parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         return run(args)
+    except (KeyboardInterrupt, _core.CancelledError):
+        print(f"capacitymetro {args.command}: interrupted; no output was changed", file=sys.stderr)
+        return 130
     except (_core.CapacityMetroError, PublishError) as error:
+        if args.debug:
+            raise
         print(f"capacitymetro {args.command}: {error}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print(f"capacitymetro {args.command}: interrupted", file=sys.stderr)
-        return 130
 
 
 if __name__ == "__main__":

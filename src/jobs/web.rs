@@ -539,6 +539,10 @@ fn staging_folder(target: &Path) -> Result<PathBuf> {
 /// only when this exporter made it (its meta.json says so) or it is empty;
 /// anything else there is left alone and refused.
 fn move_into_place(staging: &Path, target: &Path) -> Result<()> {
+    if crate::progress::interrupted() {
+        let _ = std::fs::remove_dir_all(staging);
+        return Err(Error::Cancelled);
+    }
     if target.exists() {
         let ours = std::fs::read_to_string(target.join("meta.json")).is_ok_and(|t| t.contains(GENERATOR));
         let empty = std::fs::read_dir(target).map(|mut d| d.next().is_none()).unwrap_or(false);

@@ -3,6 +3,7 @@
 //! binary file that records its source and is rebuilt when the source changes.
 
 mod cost;
+mod file;
 mod graph;
 mod lines;
 mod osm;
@@ -19,13 +20,9 @@ pub use snap::{Anchor, Snap, Snapper};
 use crate::cost::Mode;
 use crate::crs::{Transformer, WorkingCrs};
 use crate::error::{Error, Result};
-use crate::output::replace_atomically;
 use serde::{Deserialize, Serialize};
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::Path;
-
-/// File signature and format version of a saved network.
-const MAGIC: &[u8; 8] = b"CMNET\x00\x00\x01";
 
 /// Where a network came from, to tell when it must be rebuilt.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -129,43 +126,42 @@ impl Network {
 
     /// Saves to a file (temporary file, then moved into place).
     pub fn save(&self, path: &Path) -> Result<()> {
-        replace_atomically(path, |temporary| {
-            let file = std::fs::File::create(temporary).map_err(|e| Error::io(temporary.display(), e))?;
-            let mut writer = std::io::BufWriter::new(file);
-            writer.write_all(MAGIC).map_err(|e| Error::io(path.display(), e))?;
-            bincode::serialize_into(&mut writer, self).map_err(|e| Error::io(path.display(), e))?;
-            writer.flush().map_err(|e| Error::io(path.display(), e))
-        })
+        file::save(self, path)
     }
 
-    /// Loads a saved network.
+    /// Loads a saved network (checked before use).
     pub fn load(path: &Path) -> Result<Network> {
-        let file = std::fs::File::open(path).map_err(|e| Error::io(path.display(), e))?;
-        let mut reader = std::io::BufReader::new(file);
-        let mut magic = [0u8; 8];
-        if reader.read_exact(&mut magic).is_err() || &magic != MAGIC {
-            return Err(Error::io(path.display(), "not a CapaCityMetro network file (or one of another version)"));
-        }
-        bincode::deserialize_from(reader).map_err(|e| Error::io(path.display(), format!("damaged network file: {e}")))
+        file::load(path)?.map_err(|unusable| unusable_error(path, &unusable))
     }
 
     /// Opens a saved network; when the file it was built from has changed
-    /// since, rebuilds it the same way and saves it over. Returns the
-    /// network and whether it was rebuilt.
+    /// since, or the saved file's graphs are damaged but its source record
+    /// is readable and the source exists, rebuilds it the same way and saves it over. Returns
+    /// the network and whether it was rebuilt.
     pub fn open(path: &Path) -> Result<(Network, bool)> {
-        let network = Network::load(path)?;
-        let source = Path::new(&network.source.path);
-        if !source.exists() {
-            return Ok((network, false));
-        }
-        let now = SourceInfo::of(source, &network.source.options)?;
-        if now == network.source {
-            return Ok((network, false));
-        }
-        let rebuilt = Network::build(source, &network.source.options)?;
+        let source = match file::load(path)? {
+            Ok(network) => {
+                let source = Path::new(&network.source.path);
+                if !source.exists() || SourceInfo::of(source, &network.source.options)? == network.source {
+                    return Ok((network, false));
+                }
+                network.source
+            }
+            Err(file::Unusable { source: Some(source), .. }) if Path::new(&source.path).exists() => source,
+            Err(unusable) => return Err(unusable_error(path, &unusable)),
+        };
+        let rebuilt = Network::build(Path::new(&source.path), &source.options)?;
         rebuilt.save(path)?;
         Ok((rebuilt, true))
     }
+}
+
+fn unusable_error(path: &Path, unusable: &file::Unusable) -> Error {
+    let how = match &unusable.source {
+        Some(source) => format!("build it again from {} (network build)", source.path),
+        None => "build it again from its OSM or line-layer source (network build)".to_string(),
+    };
+    Error::io(path.display(), format!("this network file cannot be used: {}; {how}", unusable.reason))
 }
 
 /// Projects lon/lat points to the working CRS (the named one, or the UTM

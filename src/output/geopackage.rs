@@ -66,8 +66,12 @@ pub fn replace_atomically(path: &Path, write: impl FnOnce(&Path) -> Result<()>) 
     let file_name = path.file_name().ok_or_else(|| Error::io(path.display(), "not a file path"))?.to_string_lossy();
     let extension = path.extension().map_or(String::new(), |e| format!(".{}", e.to_string_lossy()));
     let temporary = folder.join(format!(".{file_name}.{}.tmp{extension}", std::process::id()));
-    let result =
-        write(&temporary).and_then(|_| std::fs::rename(&temporary, path).map_err(|e| Error::io(path.display(), e)));
+    let result = write(&temporary).and_then(|_| {
+        if crate::progress::interrupted() {
+            return Err(Error::Cancelled);
+        }
+        std::fs::rename(&temporary, path).map_err(|e| Error::io(path.display(), e))
+    });
     if result.is_err() {
         let _ = std::fs::remove_file(&temporary);
     }

@@ -37,7 +37,7 @@ pub fn accessibility_arrays<'py>(
     let supply = supply.as_array().to_vec();
     let demand = demand.as_array().to_vec();
     let method = index.method().py_err(py)?;
-    let result = py.detach(|| -> crate::Result<_> {
+    let result = super::options::detached(py, || -> crate::Result<_> {
         let matrix = CostMatrix::new(demand.len(), supply.len(), pairs)?;
         accessibility(&matrix, &supply, &demand, &method, index.catchment_s())
     });

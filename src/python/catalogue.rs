@@ -40,7 +40,8 @@ pub fn validate_catalogue<'py>(
                 .ok_or_else(|| super::error::parameter("working_epsg", format!("{e} is not an EPSG code")))
         })
         .transpose()?;
-    let (services, working) = py.detach(|| read_services(&LayerSource::new(path, layer), working_epsg)).py_err(py)?;
+    let (services, working) =
+        super::options::detached(py, || read_services(&LayerSource::new(path, layer), working_epsg)).py_err(py)?;
     Ok((super::options::report(py, &services)?, working.epsg))
 }
 

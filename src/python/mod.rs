@@ -22,6 +22,9 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
+    options::install_panic_hook();
+    // a pending Ctrl-C or SIGTERM stops an output from replacing the previous one
+    crate::progress::set_interrupt_check(|| Python::attach(|py| py.check_signals().is_err()));
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("CapacityMetroError", py.get_type::<error::CapacityMetroError>())?;
     m.add("InputError", py.get_type::<error::InputError>())?;

@@ -37,7 +37,9 @@ impl Network {
         let (options, _) =
             super::options::options::<NetworkBuildOptions>(py, &[("source", Some(&source))], Some(&keywords))?;
         let source = options.source.clone().unwrap_or_default();
-        let network = py.detach(|| crate::network::Network::build(&source, &options.build_options())).py_err(py)?;
+        let network =
+            super::options::detached(py, || crate::network::Network::build(&source, &options.build_options()))
+                .py_err(py)?;
         Ok(Network { inner: Arc::new(network) })
     }
 
@@ -47,7 +49,8 @@ impl Network {
     /// line layer is built in memory with the default options.
     #[staticmethod]
     fn open(py: Python<'_>, path: PathBuf) -> PyResult<(Self, bool)> {
-        let (network, rebuilt) = py.detach(|| crate::jobs::network::open_network(&path)).py_err(py)?;
+        let (network, rebuilt) =
+            super::options::detached(py, || crate::jobs::network::open_network(&path)).py_err(py)?;
         Ok((Network { inner: Arc::new(network) }, rebuilt))
     }
 
@@ -156,6 +159,6 @@ pub fn build_network<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let named = [("source", Some(&source)), ("output", Some(&output))];
     let (options, _) = super::options::options::<NetworkBuildOptions>(py, &named, options.as_ref())?;
-    let built = py.detach(|| run_network_build(&options)).py_err(py)?;
+    let built = super::options::detached(py, || run_network_build(&options)).py_err(py)?;
     super::options::report(py, &built)
 }

@@ -112,17 +112,41 @@ fn arrays<'py>(py: Python<'py>, object: Bound<'py, PyAny>) -> PyResult<Bound<'py
     Ok(object)
 }
 
+thread_local! {
+    /// Where the last panic on this thread happened, for the bug report.
+    static PANIC_AT: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+/// Keeps panics off stderr (they become an `InternalError` naming the
+/// place), unless `CAPACITYMETRO_DEBUG` is set.
+pub fn install_panic_hook() {
+    if std::env::var_os("CAPACITYMETRO_DEBUG").is_some() {
+        return;
+    }
+    std::panic::set_hook(Box::new(|info| {
+        let at = info.location().map(|l| format!("{}:{}", l.file(), l.line())).unwrap_or_default();
+        PANIC_AT.with(|p| *p.borrow_mut() = at);
+    }));
+}
+
 /// Runs core work, turning a panic (a bug) into an error that asks for a
 /// report instead of an exception outside the error hierarchy.
 pub fn contained<T>(work: impl FnOnce() -> crate::Result<T>) -> crate::Result<T> {
+    let _quiet = crate::io::QuietGdal::new();
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).unwrap_or_else(|panic| {
         let what = panic
             .downcast_ref::<&str>()
             .map(|s| s.to_string())
             .or_else(|| panic.downcast_ref::<String>().cloned())
             .unwrap_or_default();
-        Err(crate::Error::Internal(what))
+        let at = PANIC_AT.with(|p| std::mem::take(&mut *p.borrow_mut()));
+        Err(crate::Error::Internal(if at.is_empty() { what } else { format!("{what} (at {at})") }))
     })
+}
+
+/// Core work with the GIL released, panics contained.
+pub fn detached<T: Send>(py: Python<'_>, work: impl FnOnce() -> crate::Result<T> + Send) -> crate::Result<T> {
+    py.detach(|| contained(work))
 }
 
 /// Runs a job with the GIL released; progress reports take it back.
@@ -138,7 +162,7 @@ where
     R: serde::Serialize + Send,
 {
     let reporter = PyProgress::new(progress);
-    let result = py.detach(|| contained(|| job(options, network, &reporter))).py_err(py);
+    let result = detached(py, || job(options, network, &reporter)).py_err(py);
     let done = reporter.finish(result)?;
     report(py, &done)
 }

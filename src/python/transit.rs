@@ -32,7 +32,7 @@ pub fn transit_times<'py>(
     travel.mode = crate::cost::Mode::Transit;
     let working = WorkingCrs::from_epsg(working_epsg).py_err(py)?;
     let reporter = PyProgress::new(progress);
-    let result = py.detach(|| {
+    let result = super::options::detached(py, || {
         let network = crate::jobs::prepare::network_for(&travel, None)?;
         if let Some(n) = network.as_deref().filter(|n| n.epsg != working.epsg) {
             return Err(crate::Error::parameter(

@@ -186,3 +186,28 @@ def test_travel_area_cells_are_bounded_before_any_work(tmp_path, helsinki_pbf):
     result = run("travel-areas", desks, "--network", helsinki_pbf, "--cell-m", "0.01", "--out", out)
     assert result.returncode == 2 and "use larger cells" in result.stderr and "GiB" in result.stderr
     assert not out.exists()
+
+
+@pytest.mark.parametrize("signal_name", ["SIGINT", "SIGTERM"])
+def test_an_interrupted_run_keeps_the_previous_output_and_leaves_no_temporary_file(tmp_path, demo_data, signal_name):
+    """Ctrl-C or SIGTERM in the middle of a long run (transit travel areas on
+    40 m cells, about 20 s): exit 130, one line, the previous output byte for
+    byte, nothing else left in the folder."""
+    import os
+    import signal
+    import time
+
+    out = tmp_path / "areas.gpkg"
+    out.write_bytes(b"the previous output")
+    args = CLI + ["travel-areas", str(demo_data / "services.csv"), "--mode", "transit",
+                  "--gtfs", str(demo_data / "actv_waterbus.zip"), "--service-date", "2026-04-15",
+                  "--cell-m", "40", "--out", str(out)]
+    child = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(3.0)
+    assert child.poll() is None, "the run ended before the signal: make it longer"
+    os.kill(child.pid, getattr(signal, signal_name))
+    _, stderr = child.communicate(timeout=30)
+    assert child.returncode == 130
+    assert stderr.strip().splitlines() == ["capacitymetro travel-areas: interrupted; no output was changed"]
+    assert out.read_bytes() == b"the previous output"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["areas.gpkg"]
