@@ -41,6 +41,14 @@ impl WorkingCrs {
     pub fn definition(&self) -> String {
         format!("EPSG:{}", self.epsg)
     }
+
+    /// Where the CRS is meant to be used, `[west, south, east, north]` in
+    /// degrees, when PROJ knows (`None` across the antimeridian).
+    pub fn area_of_use(&self) -> Option<[f64; 4]> {
+        let proj = std::panic::catch_unwind(|| Proj::new(&self.definition()).ok()).ok().flatten()?;
+        let area = proj.area_of_use().ok()?.0?;
+        (area.west <= area.east).then_some([area.west, area.south, area.east, area.north])
+    }
 }
 
 /// A CRS definition PROJ understands (`AUTH:CODE` where known, else WKT).

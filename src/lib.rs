@@ -23,10 +23,12 @@ pub mod io;
 pub mod jobs;
 pub mod network;
 pub mod output;
+pub mod plausibility;
 pub mod progress;
 pub mod siting;
 pub mod transit;
 pub mod travel_areas;
+pub mod warnings;
 
 #[cfg(feature = "python")]
 mod python;

@@ -11,6 +11,7 @@ from __future__ import annotations
 from ._core import (
     CancelledError,
     CapacityMetroError,
+    CapacityMetroWarning,
     CatalogueError,
     CrsError,
     FacilityIndex,
@@ -57,6 +58,7 @@ def validate(path, layer=None, working_epsg=None):
 __all__ = [
     "CancelledError",
     "CapacityMetroError",
+    "CapacityMetroWarning",
     "CatalogueError",
     "CrsError",
     "DEMO_DATA",

@@ -43,6 +43,11 @@ class InternalError(CapacityMetroError):
     """A bug in CapaCityMetro (the core stopped where it should not have); the
     message asks for a report."""
 
+class CapacityMetroWarning(UserWarning):
+    """Input accepted but implausible: features far from all the others,
+    outside the working CRS's area of use, or with longitude and latitude
+    apparently swapped. ``strict=True`` (CLI ``--strict``) refuses it."""
+
 class Category(TypedDict):
     id: str
     colour: str

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+import warnings
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -394,6 +395,11 @@ def _stop_on_sigterm(signum: int, frame: object) -> None:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
+
+    def one_line(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001
+        print(f"capacitymetro {args.command}: warning: {message}", file=sys.stderr)
+
+    warnings.showwarning = one_line
     try:
         return run(args)
     except (KeyboardInterrupt, _core.CancelledError):

@@ -19,6 +19,9 @@ job_options! {
         /// EPSG code of the metric working CRS. Default: the network's, else the UTM zone of the services.
         #[param(advanced(true), kind(Kind::Integer), min(1.0), max(999999.0), it("Codice EPSG del sistema di riferimento metrico di lavoro (predefinito: quello della rete, altrimenti il fuso UTM dei servizi)"))]
         pub working_epsg: Option<u32> = None,
+        /// Refuse implausible places (far from all the others, outside the working CRS's area, longitude and latitude apparently swapped) instead of warning.
+        #[param(advanced(true), kind(Kind::Bool), it("Rifiuta luoghi non plausibili (lontani da tutti gli altri, fuori dall'area del sistema di riferimento, longitudine e latitudine apparentemente scambiate) invece di avvisare"))]
+        pub strict: bool = false,
     }
 }
 

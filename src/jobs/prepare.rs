@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::index::FacilityIndex;
 use crate::io::LayerSource;
 use crate::network::{Network, NetworkCost};
+use crate::plausibility::PlacedLayer;
 use crate::transit::{Timetable, TransitCost, TransitSettings};
 use std::sync::Arc;
 
@@ -205,6 +206,14 @@ pub fn prepare<T>(
             (Some(units), polygons)
         }
     };
+    let service_ids: Vec<String> = all.iter().map(|s| s.id.clone()).collect();
+    let service_xy: Vec<[f64; 2]> = all.iter().map(|s| [s.x, s.y]).collect();
+    let services_name = source.label();
+    let mut placed = vec![PlacedLayer { name: &services_name, labels: &service_ids, xy: &service_xy }];
+    if let Some(d) = &demand {
+        placed.push(PlacedLayer { name: &d.layer, labels: &d.ids, xy: &d.points });
+    }
+    crate::plausibility::check(&placed, &working_crs, services.strict)?;
     let prepared = Prepared { working_crs, services: all, index, demand, display_polygons };
     let model = match (travel.mode, network) {
         (Mode::Transit, network) => Model::Transit(Box::new(transit_model(travel, &prepared.working_crs, network)?)),

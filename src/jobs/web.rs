@@ -158,6 +158,7 @@ pub fn run_web_data(
         services: Some(results.clone()),
         services_layer: Some("services".to_string()),
         working_epsg: None,
+        strict: false,
     };
     prepare(&services_input, &options.travel, None, network.as_deref(), |prepared, model| {
         let working = prepared.working_crs.definition();

@@ -41,7 +41,7 @@ pub fn accessibility_arrays<'py>(
         let matrix = CostMatrix::new(demand.len(), supply.len(), pairs)?;
         accessibility(&matrix, &supply, &demand, &method, index.catchment_s())
     });
-    report(py, &result.py_err(py)?)
+    report(py, &result?)
 }
 
 /// Accessibility and service gaps per category, from files; writes the

@@ -41,7 +41,7 @@ pub fn validate_catalogue<'py>(
         })
         .transpose()?;
     let (services, working) =
-        super::options::detached(py, || read_services(&LayerSource::new(path, layer), working_epsg)).py_err(py)?;
+        super::options::detached(py, || read_services(&LayerSource::new(path, layer), working_epsg))?;
     Ok((super::options::report(py, &services)?, working.epsg))
 }
 

@@ -32,6 +32,13 @@ pyo3::create_exception!(
     "The work was cancelled by the progress callback."
 );
 
+pyo3::create_exception!(
+    capacitymetro._core,
+    CapacityMetroWarning,
+    pyo3::exceptions::PyUserWarning,
+    "Input accepted but implausible (e.g. a place far from all the others); `strict=True` refuses it."
+);
+
 fn problem_dict<'py>(py: Python<'py>, problem: &Problem) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
     d.set_item("layer", &problem.layer)?;

@@ -32,6 +32,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("CrsError", py.get_type::<error::CrsError>())?;
     m.add("CancelledError", py.get_type::<error::CancelledError>())?;
     m.add("InternalError", py.get_type::<error::InternalError>())?;
+    m.add("CapacityMetroWarning", py.get_type::<error::CapacityMetroWarning>())?;
     m.add_function(wrap_pyfunction!(catalogue::vocabulary, m)?)?;
     m.add_function(wrap_pyfunction!(catalogue::validate_catalogue, m)?)?;
     m.add_function(wrap_pyfunction!(catalogue::is_open, m)?)?;

@@ -38,8 +38,7 @@ impl Network {
             super::options::options::<NetworkBuildOptions>(py, &[("source", Some(&source))], Some(&keywords))?;
         let source = options.source.clone().unwrap_or_default();
         let network =
-            super::options::detached(py, || crate::network::Network::build(&source, &options.build_options()))
-                .py_err(py)?;
+            super::options::detached(py, || crate::network::Network::build(&source, &options.build_options()))?;
         Ok(Network { inner: Arc::new(network) })
     }
 
@@ -49,8 +48,7 @@ impl Network {
     /// line layer is built in memory with the default options.
     #[staticmethod]
     fn open(py: Python<'_>, path: PathBuf) -> PyResult<(Self, bool)> {
-        let (network, rebuilt) =
-            super::options::detached(py, || crate::jobs::network::open_network(&path)).py_err(py)?;
+        let (network, rebuilt) = super::options::detached(py, || crate::jobs::network::open_network(&path))?;
         Ok((Network { inner: Arc::new(network) }, rebuilt))
     }
 
@@ -159,6 +157,6 @@ pub fn build_network<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let named = [("source", Some(&source)), ("output", Some(&output))];
     let (options, _) = super::options::options::<NetworkBuildOptions>(py, &named, options.as_ref())?;
-    let built = super::options::detached(py, || run_network_build(&options)).py_err(py)?;
+    let built = super::options::detached(py, || run_network_build(&options))?;
     super::options::report(py, &built)
 }

@@ -144,9 +144,21 @@ pub fn contained<T>(work: impl FnOnce() -> crate::Result<T>) -> crate::Result<T>
     })
 }
 
-/// Core work with the GIL released, panics contained.
-pub fn detached<T: Send>(py: Python<'_>, work: impl FnOnce() -> crate::Result<T> + Send) -> crate::Result<T> {
-    py.detach(|| contained(work))
+/// Core work with the GIL released, panics contained; the core's warnings
+/// become Python warnings (`CapacityMetroWarning`).
+pub fn detached<T: Send>(py: Python<'_>, work: impl FnOnce() -> crate::Result<T> + Send) -> PyResult<T> {
+    let (result, warnings) = py.detach(|| {
+        crate::warnings::take();
+        let result = contained(work);
+        (result, crate::warnings::take())
+    });
+    let category = py.get_type::<super::error::CapacityMetroWarning>();
+    for message in warnings {
+        let text = std::ffi::CString::new(message.replace('\0', " ")).unwrap_or_default();
+        // a warnings filter set to "error" makes this the exception the caller sees
+        PyErr::warn(py, &category, &text, 1)?;
+    }
+    result.py_err(py)
 }
 
 /// Runs a job with the GIL released; progress reports take it back.
@@ -162,7 +174,7 @@ where
     R: serde::Serialize + Send,
 {
     let reporter = PyProgress::new(progress);
-    let result = detached(py, || job(options, network, &reporter)).py_err(py);
+    let result = detached(py, || job(options, network, &reporter));
     let done = reporter.finish(result)?;
     report(py, &done)
 }

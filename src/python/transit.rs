@@ -45,7 +45,7 @@ pub fn transit_times<'py>(
         let departures: Vec<u32> = model.departures().collect();
         Ok::<_, crate::Error>((model.settings.percentile, departures, times, model.stops_off_network.clone()))
     });
-    let (p, departures, times, stops_off_network) = reporter.finish(result.py_err(py))?;
+    let (p, departures, times, stops_off_network) = reporter.finish(result)?;
     if origins.is_empty() || destinations.is_empty() {
         return Err(parameter("origins_xy", "origins and destinations must not be empty"));
     }

@@ -177,3 +177,72 @@ def test_every_format_gives_the_same_catalogue(tmp_path, demo_data, driver, suff
     for a, b in zip(got, expected):
         assert a["categories"] == b["categories"] and a["opening_hours"] == b["opening_hours"]
         assert math.hypot(a["x"] - b["x"], a["y"] - b["y"]) < 0.01
+
+
+def _swapped_copy(tmp_path, demo_data, rows_to_swap):
+    """The demo catalogue with the lon and lat of some rows exchanged (the classic spreadsheet slip)."""
+    import csv
+
+    with open(demo_data / "services.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    for i in rows_to_swap:
+        rows[i]["lon"], rows[i]["lat"] = rows[i]["lat"], rows[i]["lon"]
+    return write_csv(tmp_path / "services.csv", rows), [rows[i]["id"] for i in rows_to_swap]
+
+
+def _places(tmp_path, demo_data, swap=False):
+    import csv
+
+    with open(demo_data / "places.csv", newline="", encoding="utf-8") as f:
+        rows = [dict(r, pop="100") for r in csv.DictReader(f)]
+    if swap:
+        for r in rows:
+            r["lon"], r["lat"] = r["lat"], r["lon"]
+    return write_csv(tmp_path / "places.csv", rows)
+
+
+def test_a_service_with_lon_and_lat_swapped_is_named_in_a_warning_and_refused_when_strict(tmp_path, demo_data):
+    services, swapped = _swapped_copy(tmp_path, demo_data, [3])
+    places = _places(tmp_path, demo_data)
+    with pytest.warns(cm.CapacityMetroWarning) as caught:
+        cm.coverage(services, places, "pop", id_field="name")
+    messages = [str(w.message) for w in caught]
+    far = [m for m in messages if "from the other features" in m]
+    assert len(far) == 1 and f"layer 'services': {swapped[0]} (1 feature) lie more than" in far[0]
+    assert "longitude and latitude look swapped" in far[0]
+    with pytest.raises(cm.InputError, match=rf"layer 'services', field 'geometry': {swapped[0]} .* \(refused: strict\)"):
+        cm.coverage(services, places, "pop", id_field="name", strict=True)
+
+
+def test_a_demand_layer_with_lon_and_lat_swapped_lies_far_from_the_services(tmp_path, demo_data):
+    places = _places(tmp_path, demo_data, swap=True)
+    with pytest.warns(cm.CapacityMetroWarning, match=r"layer 'places': its features lie \d+ km from those of layer "
+                      r"'services': are longitude and latitude swapped"):
+        cm.coverage(demo_data / "services.csv", places, "pop", id_field="name")
+
+
+def test_a_point_far_outside_the_working_crs_is_named(tmp_path, demo_data):
+    """A point 1e15 m east in a named EPSG:32633 layer: outside the zone's area of use and far from the rest."""
+    rows = [{"id": f"D{i}", "name": f"Desk {i}", "categories": "legal", "geometry": {
+        "type": "Point", "coordinates": [290000.0 + 1000 * i, 5035000.0]}} for i in range(6)]
+    rows[5]["geometry"]["coordinates"][0] = 1e15
+    services = write_geojson(tmp_path / "desks.geojson", rows, crs="EPSG:32633")
+    with pytest.warns(cm.CapacityMetroWarning) as caught:
+        cm.coverage(services, _places(tmp_path, demo_data), "pop", id_field="name", working_epsg=32633)
+    messages = " | ".join(str(w.message) for w in caught)
+    assert "layer 'desks': D5 (1 feature) lie more than 100 km from the other features" in messages
+    assert "D5 (1 feature) lie outside the area where EPSG:32633 is meant to be used" in messages
+
+
+def test_the_cli_prints_a_warning_as_one_line(tmp_path, demo_data):
+    services, swapped = _swapped_copy(tmp_path, demo_data, [0])
+    import sys
+    from pathlib import Path
+
+    result = subprocess.run([str(Path(sys.executable).with_name("capacitymetro")), "nearest", str(services),
+                             str(_places(tmp_path, demo_data)), "--population-field", "pop", "--id-field", "name"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert lines and all(line.startswith("capacitymetro nearest: warning: layer '") for line in lines)
+    assert any(swapped[0] in line for line in lines) and "Traceback" not in result.stderr

@@ -7,6 +7,7 @@ loading the layers the result lists."""
 from __future__ import annotations
 
 import importlib
+import warnings
 
 from qgis.core import (
     QgsProcessing,
@@ -113,15 +114,22 @@ class CapaCityMetroAlgorithm(QgsProcessingAlgorithm):
     def spec(self) -> dict:
         return next(s for s in self.core().job_specs() if s["name"] == self.JOB)
 
-    def call(self, function, *args, **kwargs):
-        """Runs a core function; its errors become Processing errors with the core's message."""
+    def call(self, function, *args, feedback=None, **kwargs):
+        """Runs a core function; its errors become Processing errors with the
+        core's message, its warnings (implausible input) go to the log."""
         core = self.core()
-        try:
-            return function(*args, **kwargs)
-        except core.CancelledError:
-            raise QgsProcessingException(self.tr("Cancelled.")) from None
-        except core.CapacityMetroError as error:
-            raise QgsProcessingException(str(error)) from None
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", core.CapacityMetroWarning)
+            try:
+                result = function(*args, **kwargs)
+            except core.CancelledError:
+                raise QgsProcessingException(self.tr("Cancelled.")) from None
+            except core.CapacityMetroError as error:
+                raise QgsProcessingException(str(error)) from None
+        for warning in caught:
+            if feedback is not None and issubclass(warning.category, core.CapacityMetroWarning):
+                feedback.pushWarning(str(warning.message))
+        return result
 
     @staticmethod
     def progress(feedback, start: float = 0.0, end: float = 100.0):
@@ -243,7 +251,7 @@ class CapaCityMetroAlgorithm(QgsProcessingAlgorithm):
                 outputs[key(p["name"])] = value
         if self.JOB != "network_build":
             options["progress"] = self.progress(feedback)
-        result = self.call(self.job_function(), **options)
+        result = self.call(self.job_function(), feedback=feedback, **options)
         self.report(result, feedback)
         output = options.get("output")
         for layer in result.get("layers", []):
