@@ -6,7 +6,7 @@
 
 use crate::crs::{choose_working_crs, definition_of, Transformer, WorkingCrs};
 use crate::error::{Error, Result};
-use gdal::vector::{FieldValue, LayerAccess};
+use gdal::vector::{FieldValue, LayerAccess, OGRFieldType};
 use gdal::{Dataset, DatasetOptions, GdalOpenFlags};
 use geo::{Centroid, MapCoords};
 use std::collections::BTreeMap;
@@ -87,12 +87,25 @@ pub fn read_layer(source: &LayerSource) -> Result<SourceLayer> {
         )))
         }
     };
+    let text_fields: Vec<bool> = layer.defn().fields().map(|f| f.field_type() == OGRFieldType::OFTString).collect();
     let mut features = Vec::new();
+    let mut first_recoded: Option<(u64, String, String)> = None;
     for (n, feature) in layer.features().enumerate() {
         let fid = feature.fid().unwrap_or(n as u64);
         let mut fields = BTreeMap::new();
         for (i, field) in field_names.iter().enumerate() {
-            let value = feature.field(i).ok().flatten().map(field_text);
+            let value = if text_fields[i] {
+                raw_text(&feature, i).map(|bytes| match String::from_utf8(bytes) {
+                    Ok(text) => text,
+                    Err(e) => {
+                        let text = windows_1252(e.as_bytes());
+                        first_recoded.get_or_insert_with(|| (fid, field.clone(), text.clone()));
+                        text
+                    }
+                })
+            } else {
+                feature.field(i).ok().flatten().map(field_text)
+            };
             fields.insert(field.clone(), value);
         }
         let geometry = match feature.geometry() {
@@ -107,7 +120,36 @@ pub fn read_layer(source: &LayerSource) -> Result<SourceLayer> {
     if features.is_empty() {
         return Err(Error::input(&name, None, None, "the layer has no features"));
     }
+    if let Some((fid, field, text)) = first_recoded {
+        crate::warnings::warn(format!(
+            "layer '{name}': the text is not UTF-8, so it was read as Windows-1252 (Latin-1), e.g. fid {fid}, field '{field}': '{text}'; save the file as UTF-8 (or give a shapefile a .cpg) to be sure"
+        ));
+    }
     Ok(SourceLayer { name, crs, field_names, features })
+}
+
+/// The bytes of a text field as the data source holds them (`None` when null).
+fn raw_text(feature: &gdal::vector::Feature, index: usize) -> Option<Vec<u8>> {
+    let index = i32::try_from(index).ok()?;
+    // SAFETY: the feature is alive for the call; GDAL returns a string it owns, copied at once
+    unsafe {
+        let handle = feature.c_feature();
+        if gdal_sys::OGR_F_IsFieldSetAndNotNull(handle, index) == 0 {
+            return None;
+        }
+        let text = gdal_sys::OGR_F_GetFieldAsString(handle, index);
+        (!text.is_null()).then(|| std::ffi::CStr::from_ptr(text).to_bytes().to_vec())
+    }
+}
+
+/// Windows-1252 text (a superset of Latin-1, what spreadsheets on Windows write) as a string.
+fn windows_1252(bytes: &[u8]) -> String {
+    // 0x80-0x9F; the five bytes Windows-1252 leaves undefined keep their Latin-1 (C1) meaning
+    const HIGH: [char; 32] = [
+        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8D}', 'Ž', '\u{8F}', '\u{90}', '‘', '’',
+        '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9D}', 'ž', 'Ÿ',
+    ];
+    bytes.iter().map(|&b| if (0x80..0xA0).contains(&b) { HIGH[(b - 0x80) as usize] } else { b as char }).collect()
 }
 
 fn field_text(value: FieldValue) -> String {

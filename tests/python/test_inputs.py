@@ -246,3 +246,30 @@ def test_the_cli_prints_a_warning_as_one_line(tmp_path, demo_data):
     lines = result.stderr.strip().splitlines()
     assert lines and all(line.startswith("capacitymetro nearest: warning: layer '") for line in lines)
     assert any(swapped[0] in line for line in lines) and "Traceback" not in result.stderr
+
+
+LATIN_NAMES = ["Caffè Città", "Società Cooperativa “Àncora”"]  # “ and ” are Windows-1252 only (0x93, 0x94)
+
+
+def test_a_windows_1252_csv_is_read_with_its_accents_and_a_warning(tmp_path):
+    rows = [good_service(id=f"S{i}", name=name, lon=12.33 + i / 100) for i, name in enumerate(LATIN_NAMES)]
+    path = write_csv(tmp_path / "utf8.csv", rows)
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(path.read_text(encoding="utf-8").encode("cp1252"))
+    with pytest.warns(cm.CapacityMetroWarning, match=r"layer 'latin': the text is not UTF-8, so it was read as "
+                      r"Windows-1252 \(Latin-1\), e\.g\. fid \d+, field 'name': 'Caffè Città'"):
+        services = cm.validate(latin)
+    assert [s["name"] for s in services] == LATIN_NAMES
+    assert [s["name"] for s in cm.validate(path)] == LATIN_NAMES  # UTF-8 stays as it is, without a warning
+
+
+def test_a_shapefile_without_cpg_in_latin_1_is_read_with_its_accents(tmp_path):
+    rows = [good_service(id=f"S{i}", name=name, lon=12.33 + i / 100) for i, name in enumerate(LATIN_NAMES)]
+    source = write_csv(tmp_path / "utf8.csv", rows)
+    subprocess.run(["ogr2ogr", "-f", "ESRI Shapefile", "-lco", "ENCODING=CP1252", str(tmp_path / "desks.shp"),
+                    str(source), "-oo", "X_POSSIBLE_NAMES=lon", "-oo", "Y_POSSIBLE_NAMES=lat", "-a_srs", "EPSG:4326"],
+                   check=True, capture_output=True)
+    (tmp_path / "desks.cpg").unlink()  # as many shapefiles arrive: no word on their encoding
+    with pytest.warns(cm.CapacityMetroWarning, match="read as Windows-1252"):
+        services = cm.validate(tmp_path / "desks.shp")
+    assert [s["name"] for s in services] == LATIN_NAMES
