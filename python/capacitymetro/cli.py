@@ -294,7 +294,8 @@ def run_job(args: argparse.Namespace) -> int:
         bands = ", ".join(f"{m:g}" for m in sorted({a["minutes"] for a in result["areas"]}))
         print(f"{len(result['areas'])} areas for bands {bands} min")
         if result["unreachable_services"]:
-            print("Too far from the network, no area: " + ", ".join(result["unreachable_services"]))
+            print("No area (too far from the network or from every stop, or no grid cell within the bands): "
+                  + ", ".join(result["unreachable_services"]))
     elif job == "siting":
         result = _core.suggest_sites(progress=progress, **options)
         print(format_sites(result, result["category"]))

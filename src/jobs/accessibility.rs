@@ -118,6 +118,20 @@ impl IndexOptions {
                 Method::Gravity { decay: decay.unwrap_or(Decay::Power { exponent: -1.0, min_cost_s: 60.0 }) }
             }
             IndexMethod::Enhanced => {
+                // E2SFCA's catchment and weights are its steps: other settings would be silently ignored
+                let defaults = IndexOptions::default();
+                if self.catchment_minutes != defaults.catchment_minutes {
+                    return Err(Error::parameter(
+                        "catchment_minutes",
+                        "E2SFCA's catchment is its last step (e2sfca_steps); leave catchment_minutes out, or choose another method",
+                    ));
+                }
+                if decay.is_some() {
+                    return Err(Error::parameter(
+                        "decay",
+                        "E2SFCA weighs by its steps (e2sfca_steps), not by a decay; leave decay out, or choose another method",
+                    ));
+                }
                 let steps: Vec<(f64, f64)> = self.e2sfca_steps.iter().map(|(m, w)| (seconds(*m), *w)).collect();
                 Decay::Step { zones: steps.clone() }
                     .validated()

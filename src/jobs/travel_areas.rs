@@ -100,6 +100,12 @@ pub fn run_travel_areas(
                 return Err(Error::parameter("network", "travel areas need a road network, or mode transit"))
             }
         };
+        if computed.areas.is_empty() && !services.is_empty() {
+            crate::warnings::warn(format!(
+                "no travel area was drawn: the services are out of reach, or the bands reach less than a grid cell around them; use smaller cells (cell_m, now {})",
+                options.cell_m.map_or("the default".to_string(), |c| format!("{c} m"))
+            ));
+        }
         let mut areas = computed.areas;
         if options.dissolve {
             let categories: Vec<usize> =

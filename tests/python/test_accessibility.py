@@ -75,6 +75,8 @@ def test_gaussian_and_exponential_decays_conserve_supply():
         ({"catchment_minutes": 0.0}, "must be greater than 0"),
         ({"decay": "cubic"}, "'cubic' is not one of default, uniform"),
         ({"method": "4sfca"}, "'4sfca' is not one of 2sfca, e2sfca, 3sfca, gravity"),
+        ({"method": "e2sfca", "catchment_minutes": 45.0}, "E2SFCA's catchment is its last step"),
+        ({"method": "e2sfca", "decay": "gaussian"}, "E2SFCA weighs by its steps"),
     ],
 )
 def test_bad_arrays(kwargs, message):

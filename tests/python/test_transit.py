@@ -252,3 +252,12 @@ def test_transit_travel_areas_follow_the_oracle_surface(actv, tmp_path):
     lagoon = np.hypot(*(centres - xy(12.29, 45.36)).T).argmin()
     assert np.isinf(times[lagoon])
     assert sorted(a["minutes"] for a in result["areas"]) == bands
+
+
+def test_cells_too_large_for_the_bands_give_a_warning_not_silence(actv, tmp_path):
+    services = tmp_path / "desks.csv"
+    services.write_text("id,name,categories,lon,lat\nLIDO,Desk Lido,legal,12.3690,45.4160\n")
+    with pytest.warns(cm.CapacityMetroWarning, match=r"no travel area was drawn: .*use smaller cells \(cell_m, now 5000"):
+        result = cm.travel_areas(services, mode="transit", gtfs=[actv], service_date=DATE, window_minutes=5,
+                                 working_epsg=32633, time_bands_minutes=[3.0], cell_m=5000.0)
+    assert result["areas"] == []

@@ -224,8 +224,8 @@
         <translation>Le fasce di tempo devono essere numeri separati da virgole.</translation>
     </message>
     <message>
-        <source>Too far from the network, no area: </source>
-        <translation>Troppo lontani dalla rete, nessuna area: </translation>
+        <source>No area (too far from the network or from every stop, or no grid cell within the bands): </source>
+        <translation>Nessuna area (troppo lontani dalla rete o da ogni fermata, o nessuna cella entro le fasce): </translation>
     </message>
     <message>
         <source>Suggest new sites</source>

@@ -21,4 +21,5 @@ class TravelAreas(CapaCityMetroAlgorithm):
 
     def report(self, result, feedback):
         if result["unreachable_services"]:
-            feedback.reportError(self.tr("Too far from the network, no area: ") + ", ".join(result["unreachable_services"]))
+            no_area = self.tr("No area (too far from the network or from every stop, or no grid cell within the bands): ")
+            feedback.reportError(no_area + ", ".join(result["unreachable_services"]))
