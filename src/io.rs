@@ -64,7 +64,7 @@ pub fn read_layer(source: &LayerSource) -> Result<SourceLayer> {
         ..Default::default()
     };
     let dataset = Dataset::open_ex(path, options)
-        .map_err(|e| Error::io(path.display(), format!("not a readable vector data source ({e})")))?;
+        .map_err(|e| Error::io(path.display(), format!("not a readable vector data source ({})", gdal_reason(&e))))?;
     let mut layer = match &source.layer {
         Some(name) => dataset.layer_by_name(name).map_err(|_| {
             let names: Vec<String> = dataset.layers().map(|l| l.name()).collect();
@@ -126,6 +126,25 @@ pub fn read_layer(source: &LayerSource) -> Result<SourceLayer> {
         ));
     }
     Ok(SourceLayer { name, crs, field_names, features })
+}
+
+/// What GDAL said, without the wrapper's own words ("GDAL method ... returned a NULL pointer").
+pub fn gdal_reason(error: &gdal::errors::GdalError) -> String {
+    use gdal::errors::GdalError;
+    let said = match error {
+        GdalError::NullPointer { msg, .. } | GdalError::CplError { msg, .. } => msg.trim().to_string(),
+        other => other.to_string(),
+    };
+    if said.is_empty() {
+        "no GDAL driver recognises it".to_string()
+    } else {
+        said
+    }
+}
+
+/// A GDAL failure on `path` as the project's error.
+pub fn gdal_error(path: &std::path::Path) -> impl Fn(gdal::errors::GdalError) -> Error + Copy + '_ {
+    move |e| Error::io(path.display(), gdal_reason(&e))
 }
 
 /// The bytes of a text field as the data source holds them (`None` when null).

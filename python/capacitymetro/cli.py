@@ -9,6 +9,7 @@ clear message, without a traceback.
 from __future__ import annotations
 
 import argparse
+import re
 import signal
 import sys
 import warnings
@@ -393,8 +394,18 @@ def _stop_on_sigterm(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def _in_cli_words(message: str, parser: argparse.ArgumentParser, command: str) -> str:
+    """The core names options as Python does (new_sites); here they are --new-sites."""
+    options: dict[str, str] = {}
+    for action in parser._actions:  # the sub-command's own parser holds its options
+        if isinstance(action, argparse._SubParsersAction) and command in action.choices:
+            options = {a.dest: a.option_strings[-1] for a in action.choices[command]._actions if a.option_strings}
+    return re.sub(r"parameter '(\w+)'", lambda m: f"option {options[m[1]]}" if m[1] in options else m[0], message)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
 
     def one_line(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001
@@ -409,7 +420,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except (_core.CapacityMetroError, PublishError) as error:
         if args.debug:
             raise
-        print(f"capacitymetro {args.command}: {error}", file=sys.stderr)
+        print(f"capacitymetro {args.command}: {_in_cli_words(str(error), parser, args.command)}", file=sys.stderr)
         return 2
 
 

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 pub fn write_geopackage(path: &Path, layers: &[OutputLayer], working: &WorkingCrs) -> Result<()> {
     replace_atomically(path, |temporary| {
         let driver = DriverManager::get_driver_by_name("GPKG").map_err(|e| Error::io(path.display(), e))?;
-        let dataset = driver.create_vector_only(temporary).map_err(|e| Error::io(path.display(), e))?;
+        let dataset = driver.create_vector_only(temporary).map_err(crate::io::gdal_error(path))?;
         write_layers(dataset, path, layers, working)
     })
 }
@@ -30,7 +30,7 @@ pub fn add_to_geopackage(path: &Path, layers: &[OutputLayer], working: &WorkingC
         return write_geopackage(path, layers, working);
     }
     replace_atomically(path, |temporary| {
-        let gdal_error = |e: gdal::errors::GdalError| Error::io(path.display(), e);
+        let gdal_error = crate::io::gdal_error(path);
         std::fs::copy(path, temporary).map_err(|e| Error::io(path.display(), e))?;
         let options = DatasetOptions {
             open_flags: GdalOpenFlags::GDAL_OF_VECTOR | GdalOpenFlags::GDAL_OF_UPDATE,
@@ -80,7 +80,7 @@ pub fn replace_atomically(path: &Path, write: impl FnOnce(&Path) -> Result<()>) 
 
 /// Writes layers into an open dataset; `path` names the target in messages.
 fn write_layers(mut dataset: Dataset, path: &Path, layers: &[OutputLayer], working: &WorkingCrs) -> Result<()> {
-    let gdal_error = |e: gdal::errors::GdalError| Error::io(path.display(), e);
+    let gdal_error = crate::io::gdal_error(path);
     let srs = SpatialRef::from_epsg(working.epsg).map_err(gdal_error)?;
     for output in layers {
         let mut transaction = dataset.start_transaction().map_err(gdal_error)?;
@@ -163,7 +163,7 @@ const STYLE_FIELDS: [(&str, OGRFieldType::Type); 12] = [
 
 /// Stores each layer's styles in `layer_styles`, replacing earlier ones of the same layers.
 fn write_styles(dataset: &mut Dataset, path: &Path, layers: &[OutputLayer]) -> Result<()> {
-    let gdal_error = |e: gdal::errors::GdalError| Error::io(path.display(), e);
+    let gdal_error = crate::io::gdal_error(path);
     if layers.iter().all(|l| l.styles.is_empty()) {
         return Ok(());
     }
@@ -220,7 +220,7 @@ fn name_of(value: impl serde::Serialize) -> String {
 
 /// Stores each layer's schema, replacing earlier rows of the same layers.
 fn write_schemas(dataset: &mut Dataset, path: &Path, layers: &[OutputLayer]) -> Result<()> {
-    let gdal_error = |e: gdal::errors::GdalError| Error::io(path.display(), e);
+    let gdal_error = crate::io::gdal_error(path);
     let mut rows: Vec<(&str, Vec<String>)> = Vec::new();
     for output in layers {
         let s = &output.schema;

@@ -134,6 +134,14 @@ impl<'n> TransitCost<'n> {
             };
             (transfers, off)
         };
+        if !stops_off_network.is_empty() {
+            let shown: Vec<&str> = stops_off_network.iter().take(5).map(String::as_str).collect();
+            crate::warnings::warn(format!(
+                "{} stops lie too far from the walking network to be walked to or from, e.g. {}",
+                stops_off_network.len(),
+                shown.join(", ")
+            ));
+        }
         Ok(TransitCost { timetable, settings, transfers, stop_index, walk_network, stops_off_network })
     }
 

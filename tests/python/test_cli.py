@@ -177,7 +177,7 @@ def test_network_build_with_other_options_rebuilds(tmp_path, helsinki_pbf):
 def test_a_negative_epsg_is_one_line(demo_data):
     result = run("validate", demo_data / "services.csv", "--working-epsg", "-5")
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert result.stderr.strip().splitlines() == ["capacitymetro validate: parameter 'working_epsg': -5 is not an EPSG code"]
+    assert result.stderr.strip().splitlines() == ["capacitymetro validate: option --working-epsg: -5 is not an EPSG code"]
 
 
 def test_travel_area_cells_are_bounded_before_any_work(tmp_path, helsinki_pbf):
@@ -211,3 +211,15 @@ def test_an_interrupted_run_keeps_the_previous_output_and_leaves_no_temporary_fi
     assert stderr.strip().splitlines() == ["capacitymetro travel-areas: interrupted; no output was changed"]
     assert out.read_bytes() == b"the previous output"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["areas.gpkg"]
+
+
+def test_messages_use_the_command_line_names_and_no_gdal_wrapper_words(tmp_path, demo_data):
+    result = run("suggest-sites", demo_data / "services.csv", demo_data / "municipalities.geojson",
+                 "--new-sites", "-1", "--category", "legal")
+    assert result.returncode == 2
+    assert result.stderr.strip() == "capacitymetro suggest-sites: option --new-sites: -1 must be at least 1"
+    garbage = tmp_path / "desks.gpkg"
+    garbage.write_text("not a GeoPackage")
+    result = run("validate", garbage)
+    assert result.stderr.strip() == (f"capacitymetro validate: {garbage}: not a readable vector data source "
+                                     "(no GDAL driver recognises it)")

@@ -212,7 +212,8 @@ def test_a_canal_between_a_place_and_its_stop_is_walked_around(feeds, tmp_path):
     s = fx.stop_xy(feed, "S")
     straight = engine(feed, [place], [s], window_minutes=1)["travel_time_s"][0, 0, 0]
     assert straight == 3600  # walk 312 s to Q, T2 08:40 -> S 09:00
-    on_streets = engine(feed, [place], [s], window_minutes=1, network=roads)
+    with pytest.warns(cm.CapacityMetroWarning, match="3 stops lie too far from the walking network"):
+        on_streets = engine(feed, [place], [s], window_minutes=1, network=roads)
     assert np.isinf(on_streets["travel_time_s"][0, 0, 0])
     assert [i.split(":")[-1] for i in on_streets["stops_off_network"]] == ["U", "V", "W"]
 
