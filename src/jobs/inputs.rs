@@ -56,6 +56,9 @@ job_options! {
         /// Transit: the longest walk of any leg (to, between, from stops); places farther from every stop are unreachable.
         #[param(kind(Kind::Number), unit("m"), min(0.0), max(5000.0), it("Trasporto pubblico: la camminata più lunga di ogni tratto"))]
         pub max_walk_m: f64 = 1000.0,
+        /// Transit without a network: walking speed of the walking legs (on a network, its walking graph's). Default: the speed of mode walk.
+        #[param(kind(Kind::Number), unit("m/s"), positive(0.0), max(3.0), advanced(true), it("Trasporto pubblico senza rete: velocità dei tratti a piedi (su una rete, quella del suo grafo pedonale; predefinita: quella del modo a piedi)"))]
+        pub walk_m_s: Option<f64> = None,
         /// Transit: the most rides (boardings) in one trip.
         #[param(kind(Kind::Integer), min(1.0), max(10.0), advanced(true), it("Trasporto pubblico: il numero massimo di corse in un viaggio"))]
         pub max_rides: usize = 4,

@@ -136,7 +136,8 @@ pub fn transit_model<'n>(
         .map_err(|_| Error::parameter("service_date", format!("'{date_text}' is not a date YYYY-MM-DD")))?;
     let to_working = crate::crs::Transformer::new("EPSG:4326", &working.definition())?;
     let timetable = Timetable::build(&travel.gtfs, date, &to_working)?;
-    let walk = StraightLine::for_mode(Mode::Walk);
+    let mut walk = StraightLine::for_mode(Mode::Walk);
+    walk.speed_m_s = travel.walk_m_s.unwrap_or(walk.speed_m_s);
     let settings = TransitSettings {
         departure_s: clock_s(&travel.departure_time)?,
         window_minutes: travel.window_minutes,
@@ -148,6 +149,12 @@ pub fn transit_model<'n>(
         max_trip_s: super::seconds(travel.max_trip_minutes),
     };
     let walk_network = match network {
+        Some(_) if travel.walk_m_s.is_some() => {
+            return Err(Error::parameter(
+                "walk_m_s",
+                "on a network, walking legs go at its walking graph's speed (chosen when the network is built); leave walk_m_s out",
+            ))
+        }
         Some(n) => {
             let mut cost = NetworkCost::new(n.mode(Mode::Walk).map_err(|_| {
                 Error::parameter(

@@ -262,3 +262,13 @@ def test_cells_too_large_for_the_bands_give_a_warning_not_silence(actv, tmp_path
         result = cm.travel_areas(services, mode="transit", gtfs=[actv], service_date=DATE, window_minutes=5,
                                  working_epsg=32633, time_bands_minutes=[3.0], cell_m=5000.0)
     assert result["areas"] == []
+
+
+def test_walking_speed_is_an_option_and_equals_the_oracle(feeds):
+    feed = feeds["walk_network_feed"]
+    origin = np.add(fx.stop_xy(feed, "P"), [0.0, 900.0])
+    points = np.array([origin] + [fx.stop_xy(feed, s) for s in "PQRSU"] + [origin + [0.0, 1000.0]])
+    ours = engine(feed, points, points, window_minutes=15, walk_m_s=1.0)
+    theirs = oracle.times(feed, DATE, points, points, 8 * 3600, 15, walk_m_s=1.0)
+    same(ours["travel_time_s"], theirs)
+    assert ours["travel_time_s"][0, 0, 6] == 1300.0  # the direct walk of 1000 m x 1.3 at 1 m/s
