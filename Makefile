@@ -131,9 +131,10 @@ $(STAMPS)/bench-peers: $(STAMPS)/venv
 	$(PY) -m pip install -q networkx pandana
 	touch $@
 
-bench: build web-deps $(STAMPS)/bench-peers
+bench: build qgis-deps web-deps $(STAMPS)/bench-peers
 	$(PY) benchmarks/knn.py
 	$(PY) benchmarks/network.py
+	$(PY) benchmarks/travel_areas_qgis.py
 	$(PY) benchmarks/accessibility.py
 	$(PY) benchmarks/transit.py
 	$(PY) benchmarks/scale.py

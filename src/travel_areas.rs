@@ -250,7 +250,8 @@ struct SnappedGrid {
     /// Links meeting at each node, to find the extent of partly reached links.
     links_of_node: Vec<Vec<u32>>,
     /// Per cell (row-major from the south-west): the snap, if within reach.
-    snaps: Vec<Option<Snap>>,
+    /// Made when a service's search first reaches near the cell.
+    snaps: Vec<std::sync::OnceLock<Option<Snap>>>,
 }
 
 impl SnappedGrid {
@@ -278,19 +279,24 @@ impl SnappedGrid {
         let (x0, y0) = (x0 - margin, y0 - margin);
         let width = (((x1 + margin - x0) / cell_m).ceil() as usize + 1).max(1);
         let height = (((y1 + margin - y0) / cell_m).ceil() as usize + 1).max(1);
-        let snaps = (0..width * height)
-            .into_par_iter()
-            .map(|c| {
-                let centre = [x0 + (c % width) as f64 * cell_m, y0 + (c / width) as f64 * cell_m];
-                model.snapper.snap(centre, off_network_m)
-            })
-            .collect();
+        let snaps = (0..width * height).map(|_| std::sync::OnceLock::new()).collect();
         let mut links_of_node = vec![Vec::new(); xy.len()];
         for (l, link) in model.graph.links.iter().enumerate() {
             links_of_node[link.from as usize].push(l as u32);
             links_of_node[link.to as usize].push(l as u32);
         }
         SnappedGrid { x0, y0, width, height, cell_m, off_network_m, links_of_node, snaps }
+    }
+
+    /// Where cell `c`'s centre joins the network, if within reach (snapped once, when first asked).
+    fn snap(&self, model: &NetworkCost, c: usize) -> Option<&Snap> {
+        self.snaps[c]
+            .get_or_init(|| {
+                let centre =
+                    [self.x0 + (c % self.width) as f64 * self.cell_m, self.y0 + (c / self.width) as f64 * self.cell_m];
+                model.snapper.snap(centre, self.off_network_m)
+            })
+            .as_ref()
     }
 }
 
@@ -383,7 +389,7 @@ fn service_areas(
     let mut times = vec![f64::INFINITY; width * height];
     for j in 0..height {
         for i in 0..width {
-            if let Some(snap) = &grid.snaps[(j0 + j) * grid.width + i0 + i] {
+            if let Some(snap) = grid.snap(model, (j0 + j) * grid.width + i0 + i) {
                 times[j * width + i] = time_on_link(snap);
             }
         }

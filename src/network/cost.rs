@@ -18,7 +18,7 @@ pub struct NetworkCost<'n> {
     /// The mode's graph, whose reversed graph is cached.
     pub mode_graph: &'n ModeGraph,
     pub mode: Mode,
-    pub snapper: Snapper,
+    pub snapper: &'n Snapper,
     /// A point farther than this from the network is unreachable.
     pub max_snap_m: f64,
     /// Speed of the off-network legs.
@@ -32,7 +32,7 @@ impl<'n> NetworkCost<'n> {
             graph: &graph.graph,
             mode_graph: graph,
             mode: graph.mode,
-            snapper: Snapper::new(&graph.graph),
+            snapper: graph.snapper(),
             max_snap_m: 500.0,
             walk_m_s: 1.25,
         }

@@ -61,6 +61,9 @@ pub struct ModeGraph {
     /// The reversed graph, made on first use (searches towards a service).
     #[serde(skip)]
     pub reversed: std::sync::OnceLock<Graph>,
+    /// The R-tree joining points to the links, made on first use.
+    #[serde(skip)]
+    pub snapper: std::sync::OnceLock<Snapper>,
 }
 
 /// Equal graphs are equal whether or not their reversed graph was made yet.
@@ -72,12 +75,17 @@ impl PartialEq for ModeGraph {
 
 impl ModeGraph {
     pub fn new(mode: Mode, graph: Graph, islands: Islands) -> Self {
-        ModeGraph { mode, graph, islands, reversed: std::sync::OnceLock::new() }
+        ModeGraph { mode, graph, islands, reversed: std::sync::OnceLock::new(), snapper: std::sync::OnceLock::new() }
     }
 
     /// The graph with every edge reversed, made once.
     pub fn reversed(&self) -> &Graph {
         self.reversed.get_or_init(|| self.graph.reversed())
+    }
+
+    /// The R-tree joining points to the links, made once.
+    pub fn snapper(&self) -> &Snapper {
+        self.snapper.get_or_init(|| Snapper::new(&self.graph))
     }
 }
 

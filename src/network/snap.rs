@@ -21,6 +21,7 @@ pub struct Snap {
 }
 
 /// An R-tree of link segments.
+#[derive(Debug, Clone)]
 pub struct Snapper {
     tree: RTree<Segment>,
     /// Cumulative length at each vertex, per link.

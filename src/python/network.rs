@@ -4,7 +4,7 @@ use super::error::{parameter, IntoPyResult};
 use super::index::points;
 use crate::cost::Mode;
 use crate::jobs::network::{run_network_build, NetworkBuildOptions, NetworkInfo};
-use crate::network::{times_to_all, ModeGraph, Snapper, Start};
+use crate::network::{times_to_all, ModeGraph, Start};
 use numpy::ndarray::Array2;
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray2};
 use pyo3::prelude::*;
@@ -121,8 +121,7 @@ impl Network {
         xy: PyReadonlyArray2<'_, f64>,
         max_snap_m: f64,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let g = &self.graph(py, mode)?.graph;
-        let snapper = Snapper::new(g);
+        let snapper = self.graph(py, mode)?.snapper();
         let snaps: Vec<_> = points(&xy, "xy")?.into_iter().map(|p| snapper.snap(p, max_snap_m)).collect();
         let d = PyDict::new(py);
         d.set_item(
