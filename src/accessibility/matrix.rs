@@ -5,6 +5,9 @@ use crate::error::{Error, Result};
 use crate::index::FacilityIndex;
 use crate::progress::{par_map_chunked, Progress};
 
+/// The most demand-service pairs a catchment may hold (about 4 GiB while they are gathered).
+const MAX_PAIRS: usize = 100_000_000;
+
 /// One demand unit - service pair.
 ///
 /// # Units
@@ -55,7 +58,28 @@ impl CostMatrix {
         progress: &dyn Progress,
     ) -> Result<Self> {
         let costs = model.bind(services)?;
-        let rows = par_map_chunked(demand.len(), 256, progress, |i| costs.within(demand[i], category, cutoff_s))?;
+        // memory is bounded as the pairs are found: past the limit, the rest is skipped and refused
+        let found = std::sync::atomic::AtomicUsize::new(0);
+        let rows = par_map_chunked(demand.len(), 256, progress, |i| {
+            if found.load(std::sync::atomic::Ordering::Relaxed) > MAX_PAIRS {
+                return Vec::new();
+            }
+            let row = costs.within(demand[i], category, cutoff_s);
+            found.fetch_add(row.len(), std::sync::atomic::Ordering::Relaxed);
+            row
+        })?;
+        let found = found.into_inner();
+        if found > MAX_PAIRS {
+            return Err(Error::parameter(
+                "catchment_minutes",
+                format!(
+                    "more than {MAX_PAIRS} demand-service pairs lie within the catchment ({} units x {} services; about {:.1} GiB or more): use a shorter catchment or coarser demand units",
+                    demand.len(),
+                    services.len(),
+                    found as f64 * 40.0 / (1u64 << 30) as f64
+                ),
+            ));
+        }
         let pairs = rows
             .into_iter()
             .enumerate()
