@@ -351,3 +351,29 @@ def test_every_option_has_the_same_default_in_python_the_cli_and_the_plugin(tmp_
         unknown = {"no_such_option": 1}
         with pytest.raises(cm.InputError, match="unknown option"):
             function[spec["name"]](**{p["name"]: "x.gpkg" for p in spec["parameters"] if p["required"]}, **unknown)
+
+
+def test_implausible_input_is_a_warning_in_the_log_and_refused_when_strict(qgis, demo_gpkg, tmp_path):
+    """A desk with longitude and latitude swapped: named in the algorithm's log; STRICT refuses the run."""
+    import csv
+
+    from conftest import to_gpkg
+
+    with open(DATA / "services.csv", newline="", encoding="utf-8") as f:
+        desks = list(csv.DictReader(f))
+    desks[2]["lon"], desks[2]["lat"] = desks[2]["lat"], desks[2]["lon"]
+    swapped_csv = tmp_path / "services.csv"
+    with open(swapped_csv, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=list(desks[0]))
+        writer.writeheader()
+        writer.writerows(desks)
+    services = to_gpkg(swapped_csv, tmp_path / "services.gpkg")
+    _, centres = demo_gpkg[4326]
+    common = ["--", f"SERVICES={services}", f"DEMAND={centres}", "POPULATION_FIELD=population", "ID_FIELD=istat_code"]
+    result = qgis_process(qgis.env, "run", "capacitymetro:nearestservice", *common, f"OUTPUT={tmp_path / 'a.gpkg'}")
+    log = result.stdout + result.stderr
+    assert f"{desks[2]['id']} (1 feature) lie more than" in log and "look swapped" in log
+    refused = qgis_process(qgis.env, "run", "capacitymetro:nearestservice", *common, "STRICT=true",
+                           f"OUTPUT={tmp_path / 'b.gpkg'}", check=False)
+    assert refused.returncode != 0 and "(refused: strict)" in refused.stdout + refused.stderr
+    assert not (tmp_path / "b.gpkg").exists()
