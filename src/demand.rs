@@ -5,7 +5,7 @@
 
 use crate::crs::WorkingCrs;
 use crate::error::{Error, Result};
-use crate::io::{geometry_kind, project, read_layer, LayerSource};
+use crate::io::{geometry_kind, project, read_layer, LayerSource, SourceLayer};
 use crate::output::{FieldKind, FieldSchema, Role, Value};
 use geo::InteriorPoint;
 use std::collections::HashMap;
@@ -13,8 +13,9 @@ use std::collections::HashMap;
 /// Which fields of a demand layer to use.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DemandFields {
-    /// Population (persons); required, finite and not negative.
-    pub population: String,
+    /// Population (persons), finite and not negative; when `None`, the one
+    /// numeric field named like a population (see [`population_field`]).
+    pub population: Option<String>,
     /// Stable identifier; the feature id when `None`.
     pub id: Option<String>,
     /// Readable name; the identifier when `None`.
@@ -67,13 +68,73 @@ impl Demand {
     }
 }
 
+/// Names a population field is looked for under, lowercase, in order of preference.
+const POPULATION_NAMES: [&str; 10] = [
+    "population",
+    "popolazione",
+    "pop",
+    "residenti",
+    "residents",
+    "abitanti",
+    "inhabitants",
+    "pop_tot",
+    "poptot",
+    "totale",
+];
+/// Beginnings of names that look like a population (pop2023, residenti_2022, ...).
+const POPULATION_PREFIXES: [&str; 4] = ["pop", "resid", "abitant", "inhabit"];
+/// Names of identifiers, never a population.
+const ID_NAMES: [&str; 6] = ["fid", "ogc_fid", "objectid", "id", "gid", "rowid"];
+
+/// The population field: the one named, unless it is an identifier; else the
+/// numeric field named like a population (an exact name first, then a single
+/// field beginning like one).
+pub fn population_field(layer: &SourceLayer, named: Option<&str>) -> Result<String> {
+    let refuse = |field: &str, message: String| Error::input(&layer.name, None, Some(field), message);
+    if let Some(field) = named {
+        if ID_NAMES.contains(&field.to_lowercase().as_str()) {
+            return Err(refuse(field, "is an identifier, not a number of residents: name the population field".into()));
+        }
+        return Ok(field.to_string());
+    }
+    let numeric = |field: &str| {
+        layer
+            .features
+            .iter()
+            .filter_map(|f| f.fields.get(field).cloned().flatten())
+            .all(|v| v.trim().parse::<f64>().is_ok())
+    };
+    let candidates: Vec<&String> = layer.field_names.iter().filter(|f| numeric(f)).collect();
+    let lower = |f: &String| f.to_lowercase();
+    if let Some(name) = POPULATION_NAMES.iter().find_map(|n| candidates.iter().find(|f| lower(f) == *n)) {
+        return Ok(name.to_string());
+    }
+    let prefixed: Vec<&str> = candidates
+        .iter()
+        .filter(|f| POPULATION_PREFIXES.iter().any(|p| lower(f).starts_with(p)))
+        .map(|f| f.as_str())
+        .collect();
+    match prefixed.as_slice() {
+        [one] => Ok(one.to_string()),
+        [] => Err(refuse(
+            "population_field",
+            format!("no numeric field is named like a population: name it (fields: {})", layer.field_names.join(", ")),
+        )),
+        several => Err(refuse(
+            "population_field",
+            format!("several fields look like a population ({}): name one", several.join(", ")),
+        )),
+    }
+}
+
 /// Reads demand units (points or polygons with a population field) and
 /// each unit's zone.
 pub fn read_demand(source: &LayerSource, fields: &DemandFields, working: &WorkingCrs) -> Result<Demand> {
     let layer = read_layer(source)?;
-    for field in std::iter::once(&fields.population).chain(&fields.id).chain(&fields.name).chain(&fields.zone) {
+    for field in fields.population.iter().chain(&fields.id).chain(&fields.name).chain(&fields.zone) {
         layer.require_field(field)?;
     }
+    let population_field = population_field(&layer, fields.population.as_deref())?;
     let transformer = layer.transformer(working)?;
     let mut demand = Demand {
         layer: layer.name.clone(),
@@ -88,11 +149,11 @@ pub fn read_demand(source: &LayerSource, fields: &DemandFields, working: &Workin
     for feature in &layer.features {
         let label = layer.label(feature, fields.id.as_deref());
         let fail = |field: &str, message: String| Error::input(&layer.name, Some(label.clone()), Some(field), message);
-        let text = feature.fields.get(&fields.population).cloned().flatten().unwrap_or_default();
+        let text = feature.fields.get(&population_field).cloned().flatten().unwrap_or_default();
         let population: f64 =
-            text.trim().parse().map_err(|_| fail(&fields.population, format!("'{text}' is not a number")))?;
+            text.trim().parse().map_err(|_| fail(&population_field, format!("'{text}' is not a number")))?;
         if !population.is_finite() || population < 0.0 {
-            return Err(fail(&fields.population, format!("population {text} must be a finite number >= 0")));
+            return Err(fail(&population_field, format!("population {text} must be a finite number >= 0")));
         }
         let geometry = feature.geometry.as_ref().ok_or_else(|| fail("geometry", "missing geometry".into()))?;
         let projected = project(geometry, &transformer)?;

@@ -418,7 +418,7 @@ impl CoverageOptions {
         let mut options = CoverageOptions::default();
         options.services.services = Some(services.into());
         options.demand.demand = Some(demand.into());
-        options.demand.population_field = population_field.to_string();
+        options.demand.population_field = Some(population_field.to_string());
         options
     }
 }

@@ -78,9 +78,9 @@ job_options! {
         /// Layer of the demand file, when it has several.
         #[param(advanced(true), kind(Kind::Text), it("Layer del file della domanda, se ne ha più d'uno"))]
         pub demand_layer: Option<String> = None,
-        /// Field of the demand layer with the number of residents.
-        #[param(kind(Kind::Field), parent("demand"), it("Campo popolazione: il numero di residenti"))]
-        pub population_field: String = "population".to_string(),
+        /// Field of the demand layer with the number of residents. Default: the one numeric field named like a population (population, pop, popolazione, residenti, abitanti, ...); an identifier (fid, id) is refused.
+        #[param(kind(Kind::Field), parent("demand"), it("Campo popolazione: il numero di residenti (predefinito: l'unico campo numerico con un nome da popolazione: population, pop, popolazione, residenti, abitanti, ...; un identificativo come fid o id è rifiutato)"))]
+        pub population_field: Option<String> = None,
         /// Field of the demand layer with a stable identifier. Default: the feature id.
         #[param(kind(Kind::Field), parent("demand"), it("Campo identificativo (predefinito: id dell'elemento)"))]
         pub id_field: Option<String> = None,

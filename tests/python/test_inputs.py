@@ -273,3 +273,27 @@ def test_a_shapefile_without_cpg_in_latin_1_is_read_with_its_accents(tmp_path):
     with pytest.warns(cm.CapacityMetroWarning, match="read as Windows-1252"):
         services = cm.validate(tmp_path / "desks.shp")
     assert [s["name"] for s in services] == LATIN_NAMES
+
+
+def _demand(tmp_path, header, rows):
+    path = tmp_path / "units.csv"
+    path.write_text(",".join(header) + "\n" + "\n".join(",".join(map(str, r)) for r in rows) + "\n")
+    return path
+
+
+def test_the_population_field_is_found_by_its_name_and_an_identifier_is_refused(tmp_path, demo_data):
+    services = demo_data / "services.csv"
+    units = [(1, "A", 120, 12.24, 45.49), (2, "B", 80, 12.25, 45.50)]
+    picked = cm.coverage(services, _demand(tmp_path, ["fid", "name", "population", "lon", "lat"], units), id_field="name")
+    assert list(picked["demand"]["population"]) == [120, 80]
+    italian = cm.coverage(services, _demand(tmp_path, ["fid", "name", "Residenti", "lon", "lat"], units), id_field="name")
+    assert list(italian["demand"]["population"]) == [120, 80]
+    only_ids = _demand(tmp_path, ["fid", "code", "lon", "lat"], [(1, "A", 12.24, 45.49), (2, "B", 12.25, 45.50)])
+    with pytest.raises(cm.InputError, match=r"layer 'units', field 'population_field': no numeric field is named like "
+                       r"a population: name it \(fields: fid, code\)"):
+        cm.coverage(services, only_ids)
+    with pytest.raises(cm.InputError, match=r"layer 'units', field 'fid': is an identifier, not a number of residents"):
+        cm.coverage(services, only_ids, "fid")
+    two = _demand(tmp_path, ["name", "pop2019", "pop2023", "lon", "lat"], [("A", 1, 2, 12.24, 45.49)])
+    with pytest.raises(cm.InputError, match=r"several fields look like a population \(pop2019, pop2023\): name one"):
+        cm.coverage(services, two)
