@@ -77,3 +77,8 @@ def demo_gpkg(tmp_path_factory):
 def rows(path: Path, sql: str):
     with sqlite3.connect(path) as db:
         return db.execute(sql).fetchall()
+
+
+def population(value: float) -> str:
+    """Residents as the plugin's log (and the CLI) writes them."""
+    return f"{value:,.0f}".replace(",", " ")

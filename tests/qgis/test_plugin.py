@@ -14,7 +14,7 @@ import capacitymetro as cm
 import numpy as np
 import pytest
 
-from conftest import DATA, ROOT, qgis_env, qgis_process, rows
+from conftest import DATA, ROOT, population, qgis_env, qgis_process, rows
 
 PLUGIN = ROOT / "qgis_plugin" / "capacitymetro"
 
@@ -124,8 +124,8 @@ def test_nearest_service_on_a_real_network(qgis, helsinki_network, helsinki_desk
 def test_accessibility_and_gaps_equal_the_python_api(qgis, demo_gpkg, tmp_path, algorithm, method):
     services, centres = demo_gpkg[4326]
     out = tmp_path / "a.gpkg"
-    qgis(algorithm, SERVICES=services, DEMAND=centres, POPULATION_FIELD="population", ID_FIELD="istat_code",
-         NAME_FIELD="name", METHOD=["2sfca", "e2sfca", "3sfca", "gravity"].index(method), MODE=2, OUTPUT=out)
+    log = qgis(algorithm, SERVICES=services, DEMAND=centres, POPULATION_FIELD="population", ID_FIELD="istat_code",
+               NAME_FIELD="name", METHOD=["2sfca", "e2sfca", "3sfca", "gravity"].index(method), MODE=2, OUTPUT=out).stdout
     expected = cm.accessibility(DATA / "services.csv", DATA / "town_centres.csv", "population", method=method,
                                 id_field="istat_code", name_field="name", mode="car")
     order = np.argsort(expected["id"])
@@ -133,17 +133,27 @@ def test_accessibility_and_gaps_equal_the_python_api(qgis, demo_gpkg, tmp_path, 
         got = np.array(rows(out, f"select {category}_access, {category}_gap_score from accessibility order by id"))
         np.testing.assert_allclose(got[:, 0], expected["categories"][category]["access"][order], rtol=1e-9)
         np.testing.assert_allclose(got[:, 1], expected["categories"][category]["gap_score"][order], rtol=1e-9)
+    # the log's summary: per category, the population unserved and the total gap score
+    labels = {c["id"]: c["labels"]["en"] for c in cm.vocabulary()}
+    total = population(expected["population"].sum())
+    for category, values in expected["categories"].items():
+        assert f"{labels[category]}: unserved {population(values['unserved'].sum())} of {total}; " \
+               f"gap score total {population(values['gap_score'].sum())}" in log
 
 
 def test_suggest_sites_equals_the_python_api(qgis, demo_gpkg, tmp_path):
     services, centres = demo_gpkg[4326]
     out = tmp_path / "s.gpkg"
     asylum = [c["id"] for c in cm.vocabulary()].index("asylum")
-    qgis("suggestsites", SERVICES=services, DEMAND=centres, POPULATION_FIELD="population", NAME_FIELD="name",
-         CATEGORY=asylum, NEW_SITES=3, MODE=2, OUTPUT=out)
+    log = qgis("suggestsites", SERVICES=services, DEMAND=centres, POPULATION_FIELD="population", NAME_FIELD="name",
+               CATEGORY=asylum, NEW_SITES=3, MODE=2, OUTPUT=out).stdout
     expected = cm.suggest_sites(DATA / "services.csv", DATA / "town_centres.csv", "population", "asylum",
                                 name_field="name", mode="car", new_sites=3)
     assert [r[0] for r in rows(out, "select candidate from suggested_sites order by rank")] == expected["sites"]
+    assert f"population covered {population(expected['covered_before'])} → {population(expected['covered_after'])} " \
+           f"of {population(expected['population_total'])}" in log
+    for rank, (site, gain) in enumerate(zip(expected["sites"], expected["gains"]), start=1):
+        assert f"{rank}. {site}: +{population(gain)}" in log
 
 
 def test_a_core_error_becomes_a_processing_error(qgis, demo_gpkg, tmp_path):

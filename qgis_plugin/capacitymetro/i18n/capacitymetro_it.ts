@@ -251,5 +251,49 @@
         <source>CapaCityMetro: services for migrants</source>
         <translation>CapaCityMetro: servizi per i migranti</translation>
     </message>
+    <message>
+        <source>CapaCityMetro — {algorithm}</source>
+        <translation>CapaCityMetro — {algorithm}</translation>
+    </message>
+    <message>
+        <source>the stored style could not be loaded: </source>
+        <translation>impossibile caricare lo stile salvato: </translation>
+    </message>
+    <message>
+        <source>within {minutes} min: {population} ({share}%)</source>
+        <translation>entro {minutes} min: {population} ({share}%)</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>nessuno</translation>
+    </message>
+    <message>
+        <source>{category}: {within} of {total}; worst served: {worst}</source>
+        <translation>{category}: {within} su {total}; i meno serviti: {worst}</translation>
+    </message>
+    <message>
+        <source>Residents: {population} in {units} units.</source>
+        <translation>Residenti: {population} in {units} unità.</translation>
+    </message>
+    <message>
+        <source>Too far from the network, never reached: </source>
+        <translation>Troppo lontani dalla rete, mai raggiunti: </translation>
+    </message>
+    <message>
+        <source>{category}: unserved {unserved} of {total}; gap score total {score}</source>
+        <translation>{category}: non serviti {unserved} su {total}; punteggio di carenza totale {score}</translation>
+    </message>
+    <message>
+        <source>worst zones: </source>
+        <translation>zone peggiori: </translation>
+    </message>
+    <message>
+        <source>highest index: </source>
+        <translation>indice massimo: </translation>
+    </message>
+    <message>
+        <source>{category}: population covered {before} → {after} of {total}</source>
+        <translation>{category}: popolazione coperta {before} → {after} su {total}</translation>
+    </message>
 </context>
 </TS>

@@ -2,18 +2,27 @@
 core, and the parameters, made from the core's parameter table
 (``core.job_specs()``) so that names, defaults, limits and help are the
 core's own; exporting QGIS layers for the core, progress, errors, and
-loading the layers the result lists."""
+loading the layers the result lists: styled, named and grouped."""
 
 from __future__ import annotations
 
 import importlib
+import sqlite3
+import time
 import warnings
+from contextlib import closing
+from pathlib import Path
 
 from qgis.core import (
+    QgsLayerTree,
+    QgsLayerTreeGroup,
+    QgsLayerTreeNode,
     QgsProcessing,
     QgsProcessingAlgorithm,
     QgsProcessingContext,
     QgsProcessingException,
+    QgsProcessingFeedback,
+    QgsProcessingLayerPostProcessorInterface,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
@@ -25,8 +34,10 @@ from qgis.core import (
     QgsProcessingParameterNumber,
     QgsProcessingParameterString,
     QgsProcessingUtils,
+    QgsProject,
     QgsSettings,
     QgsVectorFileWriter,
+    QgsVectorLayer,
 )
 from qgis.PyQt.QtCore import QCoreApplication
 
@@ -67,6 +78,104 @@ def numbers_text(parameter: dict) -> str:
     if parameter["kind"] == "pairs":
         return ", ".join(f"{a:g}{PAIR_SEPARATOR}{b:g}" for a, b in default)
     return ", ".join(f"{v:g}" for v in default)
+
+
+def population(value: float) -> str:
+    """Residents as the CLI prints them: whole, thousands apart by a space."""
+    return f"{value:,.0f}".replace(",", " ")
+
+
+# -- loading the results ------------------------------------------------
+#: Every result post-processor of the session: QGIS keeps only a raw pointer to
+#: each (in the run's context), so Python must keep the object alive.
+POST_PROCESSORS: list = []
+
+
+def stored_layers(path: str) -> tuple[dict, set]:
+    """What the core wrote beside the data: each layer's title in the QGIS
+    language (``capacitymetro_layers``) and the layers with a default style
+    (``layer_styles``)."""
+    column = "title_it" if language() == "it" else "title_en"
+    try:
+        with closing(sqlite3.connect(path)) as db:
+            titles = {name: title for name, title in db.execute(f"select layer_name, {column} from capacitymetro_layers")
+                      if title}
+            styled = {name for name, in db.execute("select f_table_name from layer_styles where useAsDefault")}
+    except sqlite3.Error:  # not written by the core: the table names serve, with no style
+        return {}, set()
+    return titles, styled
+
+
+class ResultRun:
+    """One run's layers in the project: together in one layer-tree group named
+    after the run, each named so that it is told apart from every other layer
+    (inputs, earlier runs)."""
+
+    def __init__(self, algorithm: str, description: str, layers: list):
+        self.group_title = tr("CapaCityMetro — {algorithm}").format(algorithm=algorithm)
+        self.description = description
+        self.layers = layers  # the core's order, kept within each geometry
+        self.tables: dict = {}  # layer id -> table
+        self.group_name = ""
+
+    def unique_name(self, project: QgsProject, layer, title: str) -> str:
+        taken = {other.name() for other in project.mapLayers().values() if other.id() != layer.id()}
+        name, n = title, 1
+        while name in taken:
+            name = f"{title} ({self.description})" if n == 1 else f"{title} ({self.description}, {n})"
+            n += 1
+        return name
+
+    def group(self, parent: QgsLayerTreeGroup) -> QgsLayerTreeGroup:
+        """The run's group, made on top where Processing put the first layer
+        (the tree's root, or the user's results group); a new one, numbered,
+        when an earlier run's group has the same name."""
+        group = parent.findGroup(self.group_name) if self.group_name else None
+        if group is None:
+            self.group_name, n = self.group_title, 2
+            while parent.findGroup(self.group_name) is not None:
+                self.group_name, n = f"{self.group_title} ({n})", n + 1
+            group = parent.insertGroup(0, self.group_name)
+        return group
+
+    def drawing_order(self, node: QgsLayerTreeNode) -> tuple:
+        """Points over lines over polygons over tables, as a map is read."""
+        layer = node.layer() if QgsLayerTree.isLayer(node) else None
+        table = self.tables.get(layer.id()) if layer is not None else None
+        return (int(layer.geometryType()) if isinstance(layer, QgsVectorLayer) else 9,
+                self.layers.index(table) if table in self.layers else len(self.layers))
+
+    def place(self, project: QgsProject, layer, table: str) -> None:
+        node = project.layerTreeRoot().findLayer(layer.id())
+        if node is None or layer.id() in self.tables:  # not in the tree, or placed already
+            return
+        group = self.group(node.parent())
+        self.tables[layer.id()] = table
+        order = self.drawing_order(node)
+        group.insertChildNode(sum(self.drawing_order(child) <= order for child in group.children()), node.clone())
+        node.parent().removeChildNode(node)
+
+
+class ResultLayer(QgsProcessingLayerPostProcessorInterface):
+    """Finishes a result layer once Processing has loaded it. QGIS 3.22 loads
+    it (QgsProcessingUtils.mapLayerFromString) without the default style the
+    core stored in the GeoPackage, names it after its table (often an input's
+    name, e.g. "services") and puts it at the top of the tree."""
+
+    def __init__(self, run: ResultRun, table: str, title: str, styled: bool):
+        super().__init__()
+        self.run, self.table, self.title, self.styled = run, table, title, styled
+
+    def postProcessLayer(self, layer, context: QgsProcessingContext, feedback: QgsProcessingFeedback):  # noqa: N802
+        if self.styled:
+            message, loaded = layer.loadDefaultStyle()
+            if not loaded:
+                feedback.pushWarning(self.title + ": " + tr("the stored style could not be loaded: ") + message)
+            else:
+                layer.triggerRepaint()
+        project = context.project() or QgsProject.instance()
+        layer.setName(self.run.unique_name(project, layer, self.title))
+        self.run.place(project, layer, self.table)
 
 
 class CapaCityMetroAlgorithm(QgsProcessingAlgorithm):
@@ -140,8 +249,12 @@ class CapaCityMetroAlgorithm(QgsProcessingAlgorithm):
             return not feedback.isCanceled()
         return report
 
+    def labels(self) -> dict:
+        """Category id -> its name in the QGIS language."""
+        return {c["id"]: c["labels"].get(language(), c["labels"]["en"]) for c in self.core().vocabulary()}
+
     def category_labels(self):
-        return [c["labels"].get(language(), c["labels"]["en"]) for c in self.core().vocabulary()]
+        return list(self.labels().values())
 
     # -- parameters from the table --------------------------------------
     def initAlgorithm(self, config=None):  # noqa: N802
@@ -254,10 +367,24 @@ class CapaCityMetroAlgorithm(QgsProcessingAlgorithm):
         result = self.call(self.job_function(), feedback=feedback, **options)
         self.report(result, feedback)
         output = options.get("output")
-        for layer in result.get("layers", []):
-            details = QgsProcessingContext.LayerDetails(layer, context.project(), layer)
-            context.addLayerToLoadOnCompletion(f"{output}|layername={layer}", details)
+        if result.get("layers"):
+            self.load_on_completion(output, result["layers"], context)
         return outputs
+
+    def load_on_completion(self, output: str, layers: list, context: QgsProcessingContext) -> None:
+        """Asks Processing to load the result layers, each with the post-processor
+        that styles, names and groups it."""
+        titles, styled = stored_layers(output)
+        temporary = Path(QgsProcessingUtils.tempFolder()).resolve() in Path(output).resolve().parents
+        run = ResultRun(self.displayName(), time.strftime("%H:%M") if temporary else Path(output).stem, layers)
+        for layer in layers:
+            title = titles.get(layer, layer)
+            details = QgsProcessingContext.LayerDetails(title, context.project(), layer)
+            details.forceName = True
+            processor = ResultLayer(run, layer, title, layer in styled)
+            POST_PROCESSORS.append(processor)
+            details.setPostProcessor(processor)
+            context.addLayerToLoadOnCompletion(f"{output}|layername={layer}", details)
 
     def report(self, result, feedback):
         """Tells the user what the job found; the default says nothing."""

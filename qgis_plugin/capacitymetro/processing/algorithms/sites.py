@@ -1,6 +1,6 @@
 """Suggest new sites."""
 
-from .base import CapaCityMetroAlgorithm
+from .base import CapaCityMetroAlgorithm, population
 
 
 class SuggestSites(CapaCityMetroAlgorithm):
@@ -9,5 +9,10 @@ class SuggestSites(CapaCityMetroAlgorithm):
     JOB = "siting"
 
     def report(self, result, feedback):
+        """The sites chosen, each with the population it adds, and the population covered before and after."""
+        category = self.labels().get(result["category"], result["category"])
+        feedback.pushInfo(self.tr("{category}: population covered {before} → {after} of {total}").format(
+            category=category, before=population(result["covered_before"]), after=population(result["covered_after"]),
+            total=population(result["population_total"])))
         for rank, (site, gain) in enumerate(zip(result["sites"], result["gains"]), start=1):
-            feedback.pushInfo(f"{rank}. {site}: +{gain:,.0f}")
+            feedback.pushInfo(f"{rank}. {site}: +{population(gain)}")
