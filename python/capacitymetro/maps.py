@@ -15,7 +15,7 @@ from pathlib import Path
 
 QGIS_PYTHON = "/usr/bin/python3"
 
-#: (file name, title, layers from top to bottom as (layer, style name or None))
+#: (file name, title, layers from top to bottom as (layer, field its style draws, or None))
 DEMO_MAPS = [
     ("services.png", "Servizi per categoria / Services by category", [("services", None), ("municipalities", "outline")]),
     ("coverage_30min.png", "Tempo al servizio legale più vicino / Time to the nearest legal help",
@@ -48,11 +48,13 @@ for file_name, title, layers in job["maps"]:
                                                 "outline_width": "0.2"})
             layer.setRenderer(QgsSingleSymbolRenderer(symbol))
         elif style:
-            # the styles stored in layer_styles: load the one named
+            # the styles stored in layer_styles: load the one drawing this field (its description)
             count, ids, names, descriptions, error = layer.listStylesInDatabase()
-            if style not in names:
-                raise SystemExit(f"{name}: no style {style}")
-            qml, error = layer.getStyleFromDatabase(ids[names.index(style)])
+            if style not in descriptions:
+                raise SystemExit(f"{name}: no style of field {style}")
+            qml, error = layer.getStyleFromDatabase(ids[descriptions.index(style)])
+            # the legend says what the layer shows, category and measure on lines of their own
+            layer.setName(names[descriptions.index(style)].replace(": ", ":/"))
             from qgis.PyQt.QtXml import QDomDocument
             document = QDomDocument()
             document.setContent(qml)

@@ -285,13 +285,14 @@ fn access_layer(options: &AccessibilityOptions, prepared: &Prepared, results: &[
         })
         .collect();
     let polygons = prepared.display_polygons.is_some();
-    let per_field = |suffix: &str, values: &dyn Fn(&CategoryAccess) -> Vec<f64>| -> Vec<(String, Vec<f64>)> {
-        results.iter().map(|c| (format!("{}_{suffix}", vocabulary.categories[c.category].id), values(c))).collect()
+    let per_field = |suffix: &str, (it, en): (&str, &str), values: &dyn Fn(&CategoryAccess) -> Vec<f64>| {
+        let field = |c: &CategoryAccess| format!("{}_{suffix}", vocabulary.categories[c.category].id);
+        results.iter().map(|c| (field(c), styles::category_measure(c.category, it, en), values(c))).collect::<Vec<_>>()
     };
-    let mut styles =
-        styles::quintile_styles("accessibility", &per_field("access", &|c| c.access.clone()), false, polygons);
-    let gaps =
-        styles::quintile_styles("accessibility", &per_field("gap_score", &|c| c.gap_score.clone()), true, polygons);
+    let access = per_field("access", ("indice di accessibilità", "accessibility index"), &|c| c.access.clone());
+    let mut styles = styles::quintile_styles("accessibility", &access, false, polygons);
+    let gap_scores = per_field("gap_score", ("carenza di servizio", "service gap"), &|c| c.gap_score.clone());
+    let gaps = styles::quintile_styles("accessibility", &gap_scores, true, polygons);
     styles.extend(gaps.into_iter().map(|g| LayerStyle { default: false, ..g }));
     let method = IndexMethod::NAMES[options.index.method as usize];
     let schema = LayerSchema {

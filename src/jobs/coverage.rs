@@ -259,7 +259,9 @@ fn unit_layer(options: &CoverageOptions, prepared: &super::Prepared, found: &[Ca
         .enumerate()
         .map(|(n, c)| {
             let field = format!("{}_nearest_min", vocabulary.categories[c.category].id);
-            let mut style = styles::bands_style(&field, &field, &[15.0, 30.0, 45.0, 60.0, 1e6], polygons);
+            let title =
+                styles::category_measure(c.category, "minuti al servizio più vicino", "minutes to the nearest service");
+            let mut style = styles::bands_style(&field, &field, &title, &[15.0, 30.0, 45.0, 60.0, 1e6], polygons);
             style.default = n == 0;
             style
         })

@@ -193,6 +193,7 @@ fn areas_layer(services: &[Service], areas: &[TravelArea]) -> OutputLayer {
         abstract_en: "Areas from which a service is reached within each time band.".into(),
         fields,
     };
-    let styles = vec![styles::bands_style("travel_areas", "band_min", &bands, true)];
+    let title = "Raggiunto entro (minuti) / Reached within (minutes)";
+    let styles = vec![styles::bands_style("travel_areas", "band_min", title, &bands, true)];
     OutputLayer { schema, geometry: Some(GeometryKind::MultiPolygon), rows, styles }
 }

@@ -193,7 +193,7 @@ fn write_styles(dataset: &mut Dataset, path: &Path, layers: &[OutputLayer]) -> R
                 ("styleName", style.name.as_str()),
                 ("styleQML", style.qml.as_str()),
                 ("styleSLD", style.sld.as_str()),
-                ("description", "CapaCityMetro"),
+                ("description", style.field.as_str()),
             ];
             for (field, value) in values {
                 let index = feature.field_index(field).map_err(gdal_error)?;

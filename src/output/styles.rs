@@ -11,7 +11,10 @@ use crate::catalogue::vocabulary;
 /// One style of a layer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LayerStyle {
+    /// What the style shows, as QGIS lists it (category and measure).
     pub name: String,
+    /// The field the style draws (stored as the style's description, for scripts).
+    pub field: String,
     pub qml: String,
     pub sld: String,
     /// The style QGIS applies when the layer is opened.
@@ -41,6 +44,12 @@ fn rgba(hex: &str) -> String {
 fn category_label(index: usize) -> String {
     let labels = &vocabulary().categories[index].labels;
     format!("{} / {}", labels["it"], labels["en"])
+}
+
+/// What a style of one category shows, in both languages, as its name and legend title.
+pub fn category_measure(index: usize, measure_it: &str, measure_en: &str) -> String {
+    let labels = &vocabulary().categories[index].labels;
+    format!("{}: {measure_it} / {}: {measure_en}", labels["it"], labels["en"])
 }
 
 /// SLD's well-known marks for QGIS marker names.
@@ -98,22 +107,30 @@ fontFamily=\"Sans Serif\" isExpression=\"0\"><text-buffer bufferDraw=\"1\" buffe
 <placement placement=\"0\" dist=\"1.5\"/><rendering scaleVisibility=\"1\" scaleMin=\"1\" scaleMax=\"150000\"/></settings></labeling>\n".to_string()
 }
 
-/// Services by category (the first one listed): a colour and marker each, name labels.
+/// Services by category: every category of a desk is drawn, each in its
+/// colour and marker at its own place on a small ring round the desk (a dark
+/// dot marks the desk itself), so a desk with several categories shows them
+/// all; name labels.
 pub fn services_style() -> LayerStyle {
     let v = vocabulary();
-    let mut categories = String::new();
+    let count = v.categories.len();
+    let mut rules_qml = String::new();
     let mut symbols = String::new();
     let mut rules = String::new();
     for (i, c) in v.categories.iter().enumerate() {
-        categories.push_str(&format!(
-            "<category render=\"true\" value=\"{}\" symbol=\"{i}\" label=\"{}\"/>\n",
+        let filter = escape(&format!("regexp_match(\"categories\", '(^|;){}(;|$)')", c.id));
+        rules_qml.push_str(&format!(
+            "<rule key=\"{}\" filter=\"{filter}\" symbol=\"{i}\" label=\"{}\"/>\n",
             c.id,
             escape(&category_label(i))
         ));
-        symbols.push_str(&marker_symbol(i, &c.colour, &c.marker, 3.2));
+        // clockwise from the top, 2.8 mm out
+        let angle = std::f64::consts::TAU * i as f64 / count as f64;
+        let offset = (2.8 * angle.sin(), -2.8 * angle.cos());
+        symbols.push_str(&ringed_marker_symbol(i, &c.colour, &c.marker, offset));
         rules.push_str(&format!(
             "<Rule><Name>{}</Name><Title>{}</Title><ogc:Filter><ogc:PropertyIsLike wildCard=\"*\" singleChar=\".\" escape=\"!\">\
-<ogc:PropertyName>categories</ogc:PropertyName><ogc:Literal>{}*</ogc:Literal></ogc:PropertyIsLike></ogc:Filter>\
+<ogc:PropertyName>categories</ogc:PropertyName><ogc:Literal>*{}*</ogc:Literal></ogc:PropertyIsLike></ogc:Filter>\
 <PointSymbolizer><Graphic><Mark><WellKnownName>{}</WellKnownName><Fill><CssParameter name=\"fill\">{}</CssParameter></Fill>\
 <Stroke><CssParameter name=\"stroke\">#ffffff</CssParameter><CssParameter name=\"stroke-width\">1</CssParameter></Stroke></Mark><Size>11</Size></Graphic></PointSymbolizer></Rule>\n",
             c.id,
@@ -129,15 +146,34 @@ pub fn services_style() -> LayerStyle {
 <Halo><Radius>1.5</Radius><Fill><CssParameter name=\"fill\">#ffffff</CssParameter></Fill></Halo></TextSymbolizer></Rule>\n",
     );
     let renderer = format!(
-        "<renderer-v2 type=\"categorizedSymbol\" attr=\"regexp_substr(&quot;categories&quot;, '^[^;]+')\" symbollevels=\"0\" enableorderby=\"0\" forceraster=\"0\">\n\
-<categories>\n{categories}</categories>\n<symbols>\n{symbols}</symbols>\n</renderer-v2>\n"
+        "<renderer-v2 type=\"RuleRenderer\" symbollevels=\"0\" enableorderby=\"0\" forceraster=\"0\">\n\
+<rules key=\"all\">\n{rules_qml}</rules>\n<symbols>\n{symbols}</symbols>\n</renderer-v2>\n"
     );
     LayerStyle {
         name: "services".into(),
+        field: "categories".into(),
         qml: qml_document(&renderer, &name_labels()),
         sld: sld_document("services", "Servizi per categoria / Services by category", &rules),
         default: true,
     }
+}
+
+/// A category's marker, offset onto the ring round the desk, over a dark dot at the desk.
+fn ringed_marker_symbol(name: usize, colour: &str, marker: &str, offset_mm: (f64, f64)) -> String {
+    format!(
+        "<symbol type=\"marker\" name=\"{name}\" alpha=\"1\" clip_to_extent=\"1\" force_rhr=\"0\">\
+<layer class=\"SimpleMarker\" enabled=\"1\" locked=\"0\" pass=\"0\"><Option type=\"Map\">\
+<Option name=\"color\" type=\"QString\" value=\"40,40,40,255\"/><Option name=\"name\" type=\"QString\" value=\"circle\"/>\
+<Option name=\"size\" type=\"QString\" value=\"1.2\"/><Option name=\"outline_style\" type=\"QString\" value=\"no\"/></Option></layer>\
+<layer class=\"SimpleMarker\" enabled=\"1\" locked=\"0\" pass=\"0\"><Option type=\"Map\">\
+<Option name=\"color\" type=\"QString\" value=\"{}\"/><Option name=\"name\" type=\"QString\" value=\"{marker}\"/>\
+<Option name=\"size\" type=\"QString\" value=\"3.2\"/><Option name=\"offset\" type=\"QString\" value=\"{:.2},{:.2}\"/>\
+<Option name=\"offset_unit\" type=\"QString\" value=\"MM\"/><Option name=\"outline_color\" type=\"QString\" value=\"255,255,255,255\"/>\
+<Option name=\"outline_width\" type=\"QString\" value=\"0.3\"/></Option></layer></symbol>\n",
+        rgba(colour),
+        offset_mm.0,
+        offset_mm.1
+    )
 }
 
 /// Suggested new sites: one large star.
@@ -153,6 +189,7 @@ pub fn sites_style() -> LayerStyle {
     );
     LayerStyle {
         name: "suggested_sites".into(),
+        field: String::new(),
         qml: qml_document(&renderer, ""),
         sld: sld_document("suggested_sites", "Nuove sedi suggerite / Suggested new sites", &rules),
         default: true,
@@ -220,11 +257,18 @@ fn graduated(
 <ranges>\n{ranges}</ranges>\n<symbols>\n{symbols}</symbols>\n{order}</renderer-v2>\n",
         order_desc as u8
     );
-    LayerStyle { name: name.into(), qml: qml_document(&renderer, ""), sld: sld_document(layer, title, &rules), default }
+    LayerStyle {
+        name: name.into(),
+        field: field.into(),
+        qml: qml_document(&renderer, ""),
+        sld: sld_document(layer, title, &rules),
+        default,
+    }
 }
 
-/// Travel-area bands (minutes), quickest darkest, drawn largest first.
-pub fn bands_style(layer: &str, field: &str, bands_min: &[f64], polygons: bool) -> LayerStyle {
+/// Travel-time bands (minutes), the slowest most alarming, drawn largest first;
+/// `title` names what they measure (the style's name and legend title).
+pub fn bands_style(layer: &str, field: &str, title: &str, bands_min: &[f64], polygons: bool) -> LayerStyle {
     let palette = &vocabulary().palettes.bands;
     let mut lower = 0.0;
     let classes: Vec<Class> = bands_min
@@ -241,7 +285,7 @@ pub fn bands_style(layer: &str, field: &str, bands_min: &[f64], polygons: bool) 
             class
         })
         .collect();
-    graduated(layer, layer, "Tempo di viaggio / Travel time", field, &classes, 0.6, true, true, polygons)
+    graduated(title, layer, title, field, &classes, 0.6, true, true, polygons)
 }
 
 /// A number with three significant digits (no exponent), for legends.
@@ -269,16 +313,21 @@ fn quintiles(values: &[f64]) -> Vec<f64> {
     breaks
 }
 
-/// One graduated style per field, at the quintiles of its values: accessibility
-/// (sequential, lowest lightest) or gaps (diverging, no gap blue).
-pub fn quintile_styles(layer: &str, fields: &[(String, Vec<f64>)], diverging: bool, polygons: bool) -> Vec<LayerStyle> {
+/// One graduated style per `(field, title, values)`, at the quintiles of the
+/// values: accessibility (sequential, lowest most alarming) or gaps
+/// (diverging, no gap blue); the title names the style and its legend.
+pub fn quintile_styles(
+    layer: &str,
+    fields: &[(String, String, Vec<f64>)],
+    diverging: bool,
+    polygons: bool,
+) -> Vec<LayerStyle> {
     let v = vocabulary();
     let palette = if diverging { &v.palettes.gaps } else { &v.palettes.access };
-    let title = if diverging { "Carenze di servizio / Service gaps" } else { "Accessibilità / Accessibility" };
     fields
         .iter()
         .enumerate()
-        .map(|(n, (field, values))| {
+        .map(|(n, (field, title, values))| {
             let breaks = quintiles(values);
             let count = breaks.len() - 1;
             let classes: Vec<Class> = (0..count)
@@ -290,7 +339,7 @@ pub fn quintile_styles(layer: &str, fields: &[(String, Vec<f64>)], diverging: bo
                     label: format!("{} – {}", readable(breaks[i]), readable(breaks[i + 1])),
                 })
                 .collect();
-            graduated(field, layer, title, field, &classes, 0.8, false, n == 0, polygons)
+            graduated(title, layer, title, field, &classes, 0.8, false, n == 0, polygons)
         })
         .collect()
 }

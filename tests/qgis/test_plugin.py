@@ -14,7 +14,7 @@ import capacitymetro as cm
 import numpy as np
 import pytest
 
-from conftest import DATA, ROOT, population, qgis_env, qgis_process, rows
+from conftest import DATA, PLUGIN_ZIP, ROOT, population, qgis_env, qgis_process, rows
 
 PLUGIN = ROOT / "qgis_plugin" / "capacitymetro"
 
@@ -196,11 +196,10 @@ print("OUTPUT", result["OUTPUT"])
 
 
 def test_plugin_zip_installs_into_a_fresh_profile(tmp_path):
-    zip_path = ROOT / "dist" / f"capacitymetro-qgis-{cm.__version__}.zip"
     profile = tmp_path / "profile"
     plugins = profile / "profiles" / "default" / "python" / "plugins"
     plugins.mkdir(parents=True)
-    with zipfile.ZipFile(zip_path) as archive:
+    with zipfile.ZipFile(PLUGIN_ZIP) as archive:
         assert "capacitymetro/_vendor/capacitymetro/__init__.py" in archive.namelist()
         archive.extractall(plugins)
     env = qgis_env(profile, plugins=None, core=False)  # no core on PYTHONPATH: the bundled one must serve
@@ -228,7 +227,7 @@ def translatable_strings():
             if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "translate" \
                     and isinstance(node.args[1], ast.Constant):
                 found.append(node.args[1].value)
-            if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) in ("DISPLAY", "HELP") \
+            if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) in ("DISPLAY", "HELP", "SUPPLY", "OUTPUTS") \
                     and isinstance(node.value, ast.Constant) and node.value.value:
                 found.append(node.value.value)
     return set(found)
@@ -304,7 +303,7 @@ os._exit(0)
     done = subprocess.run(["/usr/bin/python3", "-c", script], capture_output=True, text=True, timeout=300,
                           env=qgis_env(tmp_path / "profile", plugins=None))
     lines = dict(line.split(" ", 1) for line in done.stdout.strip().splitlines())
-    assert lines["services"].startswith("categorizedSymbol") and lines["services"].endswith(" 11")
+    assert lines["services"].startswith("RuleRenderer") and lines["services"].endswith(" 11")
     assert lines["municipalities"].startswith("graduatedSymbol")
     assert lines["accessibility"].startswith("graduatedSymbol")
     assert lines["suggested_sites"].startswith("singleSymbol")

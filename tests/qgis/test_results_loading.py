@@ -148,7 +148,7 @@ def test_results_load_styled_grouped_named_and_summarised(plugin_copy, demo_gpkg
     for layer in found["loaded"]:
         assert layer["style"] == layer["oracle"], layer["name"]
         if layer["spatial"]:
-            assert layer["oracle_loaded"] and layer["style"]["type"] in ("categorizedSymbol", "graduatedSymbol")
+            assert layer["oracle_loaded"] and layer["style"]["type"] in ("RuleRenderer", "graduatedSymbol")
     # one group per run, named after it; the second run's numbered
     for path, name in ((first, group), (second, f"{group} (2)")):
         assert {layer["group"] for layer in found["loaded"] if layer["source"].startswith(f"{path}|")} == {name}
