@@ -17,7 +17,7 @@ WHEEL := dist/wheels/capacitymetro-$(VERSION)-cp39-abi3-linux_x86_64.whl
 PLUGIN_ZIP := dist/capacitymetro-qgis-$(VERSION).zip
 QM := qgis_plugin/capacitymetro/i18n/capacitymetro_it.qm
 # QGIS 3.22 from Debian, for the plugin and its tests; lrelease builds the translations.
-QGIS_PACKAGES := qgis python3-qgis qgis-server qgis-providers qttools5-dev-tools
+QGIS_PACKAGES := qgis python3-qgis qgis-server qgis-providers qttools5-dev-tools xvfb xauth
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # The built public page, shipped inside the Python package (publish web needs no Node).
 SITE_ASSETS := python/capacitymetro/site

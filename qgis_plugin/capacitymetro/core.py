@@ -18,10 +18,19 @@ HERE = Path(__file__).resolve().parent
 ALIAS = "capacitymetro_core"
 
 
+def metadata() -> configparser.SectionProxy:
+    parser = configparser.ConfigParser()
+    parser.read(HERE / "metadata.txt", encoding="utf-8")
+    return parser["general"]
+
+
 def plugin_version() -> str:
-    metadata = configparser.ConfigParser()
-    metadata.read(HERE / "metadata.txt", encoding="utf-8")
-    return metadata["general"]["version"]
+    return metadata()["version"]
+
+
+#: Where the Help buttons lead: the README's QGIS plugin section, at the
+#: project's address in metadata.txt (so that it is written once).
+HELP_URL = metadata()["repository"] + "#qgis-plugin"
 
 
 def _candidates():

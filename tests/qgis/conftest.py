@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import capacitymetro as cm
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -19,6 +20,9 @@ from data_fixtures import helsinki_pbf  # noqa: E402,F401  (shared fixture)
 
 QGIS_PROCESS = shutil.which("qgis_process.bin")
 CORE_SITE = ROOT / ".build" / "qgis-site.d"
+#: The plugin zip `make plugin` builds; CAPACITYMETRO_PLUGIN_ZIP names one built elsewhere.
+PLUGIN_ZIP = Path(os.environ.get("CAPACITYMETRO_PLUGIN_ZIP")
+                  or ROOT / "dist" / f"capacitymetro-qgis-{cm.__version__}.zip")
 DATA = ROOT / "python" / "capacitymetro" / "data"
 
 if QGIS_PROCESS is None:

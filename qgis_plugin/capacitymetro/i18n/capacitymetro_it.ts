@@ -140,8 +140,8 @@
         <translation>Verifica il catalogo dei servizi</translation>
     </message>
     <message>
-        <source>Checks every service of the catalogue and lists every problem at once, each with its feature and field: unknown category or language code, malformed ISTAT code, unparsable opening hours (OpenStreetMap opening_hours syntax), duplicate id, missing or non-point geometry, empty name, capacity not positive.</source>
-        <translation>Controlla ogni servizio del catalogo ed elenca tutti i problemi in una volta, ciascuno con il suo elemento e campo: categoria o codice lingua sconosciuti, codice ISTAT malformato, orari non leggibili (sintassi opening_hours di OpenStreetMap), id duplicato, geometria mancante o non puntuale, nome vuoto, capacità non positiva.</translation>
+        <source>Checks every service of the catalogue and lists every problem at once, each with its feature and field: unknown category or language code, malformed ISTAT code, unparsable opening hours (OpenStreetMap opening_hours syntax), duplicate id, missing or non-point geometry, empty name, capacity (users per week) not positive. Writes no layer: its outputs are the two counts.</source>
+        <translation>Controlla ogni servizio del catalogo ed elenca tutti i problemi in una volta, ciascuno con il suo elemento e campo: categoria o codice lingua sconosciuti, codice ISTAT malformato, orari non leggibili (sintassi opening_hours di OpenStreetMap), id duplicato, geometria mancante o non puntuale, nome vuoto, capacità (utenti a settimana) non positiva. Non scrive layer: i suoi risultati sono i due conteggi.</translation>
     </message>
     <message>
         <source>Valid services</source>
@@ -294,6 +294,50 @@
     <message>
         <source>{category}: population covered {before} → {after} of {total}</source>
         <translation>{category}: popolazione coperta {before} → {after} su {total}</translation>
+    </message>
+    <message>
+        <source>The services' &lt;b&gt;capacity&lt;/b&gt; field (users per week) is not used here: every service counts alike; a service counts for each of its &lt;b&gt;categories&lt;/b&gt; (ids separated by ;).</source>
+        <translation>Il campo &lt;b&gt;capacity&lt;/b&gt; (capacità, utenti a settimana) dei servizi qui non è usato: ogni servizio conta allo stesso modo; un servizio conta per ciascuna delle sue &lt;b&gt;categories&lt;/b&gt; (id separati da ;).</translation>
+    </message>
+    <message>
+        <source>Supply: the services' &lt;b&gt;capacity&lt;/b&gt; field (users per week; 1 when empty), counted in each of its &lt;b&gt;categories&lt;/b&gt;; demand: POPULATION_FIELD (persons).</source>
+        <translation>Offerta: il campo &lt;b&gt;capacity&lt;/b&gt; (capacità) dei servizi (utenti a settimana; 1 se vuoto), contato in ciascuna delle sue &lt;b&gt;categories&lt;/b&gt;; domanda: POPULATION_FIELD (persone).</translation>
+    </message>
+    <message>
+        <source>Writes &lt;b&gt;accessibility&lt;/b&gt;, per demand unit and category: &lt;i&gt;category&lt;/i&gt;_access in supply per person (capacity over the population in reach, weighted by time); _unserved, _low_access and _gap_score in persons; &lt;b&gt;gaps_by_zone&lt;/b&gt;: per category and zone, rank, unserved, low_access, gap_score in persons.</source>
+        <translation>Scrive &lt;b&gt;accessibility&lt;/b&gt;, per unità di domanda e categoria: &lt;i&gt;categoria&lt;/i&gt;_access in offerta per persona (capacità sulla popolazione raggiungibile, pesata per il tempo); _unserved, _low_access e _gap_score in persone; &lt;b&gt;gaps_by_zone&lt;/b&gt;: per categoria e zona, rank, unserved, low_access, gap_score in persone.</translation>
+    </message>
+    <message>
+        <source>Writes &lt;b&gt;services&lt;/b&gt; (the catalogue as read); &lt;b&gt;coverage&lt;/b&gt; (OUTPUT_LAYER), per demand unit and category: &lt;i&gt;category&lt;/i&gt;_nearest_min in minutes, _nearest_m in metres, _count_&lt;i&gt;N&lt;/i&gt;min in services within COUNT_WITHIN_MINUTES, population in persons; with AGGREGATE_BY, &lt;b&gt;coverage_by_zone&lt;/b&gt;: population, reached, not_reached in persons; &lt;b&gt;summary&lt;/b&gt;: per category, population_total and population_within_&lt;i&gt;N&lt;/i&gt;min in persons.</source>
+        <translation>Scrive &lt;b&gt;services&lt;/b&gt; (il catalogo come letto); &lt;b&gt;coverage&lt;/b&gt; (OUTPUT_LAYER), per unità di domanda e categoria: &lt;i&gt;categoria&lt;/i&gt;_nearest_min in minuti, _nearest_m in metri, _count_&lt;i&gt;N&lt;/i&gt;min in servizi entro COUNT_WITHIN_MINUTES, population in persone; con AGGREGATE_BY, &lt;b&gt;coverage_by_zone&lt;/b&gt;: population, reached, not_reached in persone; &lt;b&gt;summary&lt;/b&gt;: per categoria, population_total e population_within_&lt;i&gt;N&lt;/i&gt;min in persone.</translation>
+    </message>
+    <message>
+        <source>Writes one network file (.cmnet), with the lengths in metres and the times in seconds; no layer.</source>
+        <translation>Scrive un file di rete (.cmnet), con le lunghezze in metri e i tempi in secondi; nessun layer.</translation>
+    </message>
+    <message>
+        <source>Writes &lt;b&gt;services&lt;/b&gt; (the catalogue as read) and &lt;b&gt;travel_areas&lt;/b&gt;: one polygon per service (or, with DISSOLVE, per category) and band; band_min in minutes.</source>
+        <translation>Scrive &lt;b&gt;services&lt;/b&gt; (il catalogo come letto) e &lt;b&gt;travel_areas&lt;/b&gt;: un poligono per servizio (o, con DISSOLVE, per categoria) e fascia; band_min in minuti.</translation>
+    </message>
+    <message>
+        <source>Writes &lt;b&gt;suggested_sites&lt;/b&gt;: points with rank, candidate, population_gained, covered_before and covered_after in persons (covered: within COVERED_WITHIN_MINUTES minutes of a service).</source>
+        <translation>Scrive &lt;b&gt;suggested_sites&lt;/b&gt;: punti con rank, candidate, population_gained, covered_before e covered_after in persone (coperti: entro COVERED_WITHIN_MINUTES minuti da un servizio).</translation>
+    </message>
+    <message>
+        <source>Writes a folder: index.html, embed.html and data/ (the desks of the results' &lt;b&gt;services&lt;/b&gt; layer, the places, and per desk a grid of travel times in minutes, up to MAX_MINUTES); no layer.</source>
+        <translation>Scrive una cartella: index.html, embed.html e data/ (gli sportelli del layer &lt;b&gt;services&lt;/b&gt; dei risultati, i luoghi e per ogni sportello una griglia dei tempi di viaggio in minuti, fino a MAX_MINUTES); nessun layer.</translation>
+    </message>
+    <message>
+        <source>Each parameter's tooltip has its full help.</source>
+        <translation>Il suggerimento di ogni parametro ne riporta l'aiuto completo.</translation>
+    </message>
+    <message>
+        <source>Without a network, travel is a straight line times a detour factor at {speeds}; transit: rides by the GTFS timetables, walking legs at {walk}. On a network, at its roads' speeds.</source>
+        <translation>Senza rete, il percorso è la linea retta per un fattore di deviazione, a {speeds}; trasporto pubblico: corse dagli orari GTFS, tratti a piedi a {walk}. Su una rete, alle velocità delle sue strade.</translation>
+    </message>
+    <message>
+        <source>Needs a road network (NETWORK) or mode transit: the speeds are the network's roads' or the timetables'.</source>
+        <translation>Serve una rete stradale (NETWORK) o il modo transit: le velocità sono quelle delle strade della rete o degli orari.</translation>
     </message>
 </context>
 </TS>

@@ -2,8 +2,10 @@
 
 from qgis.core import QgsProcessingProvider
 from qgis.PyQt.QtCore import QCoreApplication
+from qgis.PyQt.QtGui import QIcon
 
 from .algorithms.accessibility import AccessibilityIndex, ServiceGaps
+from .algorithms.base import ICONS
 from .algorithms.catalogue import ValidateCatalogue
 from .algorithms.nearest import NearestService
 from .algorithms.network import BuildNetwork, TravelAreas
@@ -23,6 +25,12 @@ class CapaCityMetroProvider(QgsProcessingProvider):
 
     def longName(self):
         return QCoreApplication.translate("CapaCityMetro", "CapaCityMetro: services for migrants")
+
+    def icon(self):
+        return QIcon(self.svgIconPath())
+
+    def svgIconPath(self):  # noqa: N802 (QGIS's name)
+        return str(ICONS / "provider.svg")
 
     def loadAlgorithms(self):
         for algorithm in ALGORITHMS:

@@ -7,6 +7,12 @@ class AccessibilityIndex(CapaCityMetroAlgorithm):
     NAME = "accessibility"
     DISPLAY = "Accessibility index"
     JOB = "accessibility"
+    SUPPLY = ("Supply: the services' <b>capacity</b> field (users per week; 1 when empty), counted in each of its "
+              "<b>categories</b>; demand: POPULATION_FIELD (persons).")
+    OUTPUTS = ("Writes <b>accessibility</b>, per demand unit and category: <i>category</i>_access in supply per "
+               "person (capacity over the population in reach, weighted by time); _unserved, _low_access and "
+               "_gap_score in persons; <b>gaps_by_zone</b>: per category and zone, rank, unserved, low_access, "
+               "gap_score in persons.")
     #: How many of the worst zones (by gap score) the summary names.
     WORST_ZONES = 0
 

@@ -40,8 +40,11 @@ from qgis.core import (
     QgsVectorLayer,
 )
 from qgis.PyQt.QtCore import QCoreApplication
+from qgis.PyQt.QtGui import QIcon
 
-from ...core import load_core
+from ...core import HELP_URL, load_core
+
+ICONS = Path(__file__).resolve().parents[2] / "icons"
 
 #: Layer geometry the table names -> QGIS layer types.
 GEOMETRIES = {
@@ -51,6 +54,11 @@ GEOMETRIES = {
     "line": [QgsProcessing.TypeVectorLine],
 }
 PAIR_SEPARATOR = ":"
+#: Decimals shown in the dialog (QGIS shows six): by unit, minutes and metres
+#: to a tenth, speeds to a hundredth; of the numbers without a unit, the
+#: percentile to a tenth, while the rest keep six (an index threshold may be
+#: as small as 0.001, a decay exponent -1.25).
+DECIMALS = {"min": 1, "m": 1, "m/s": 2, "percentile": 1}
 
 
 def tr(text: str) -> str:
@@ -66,10 +74,13 @@ def key(name: str) -> str:
     return name.upper()
 
 
+def help_text(parameter: dict) -> str:
+    return parameter["help_it"] if language() == "it" and parameter["help_it"] else parameter["help_en"]
+
+
 def label(parameter: dict) -> str:
     """The first sentence of the parameter's help, in Italian or English, with its unit."""
-    text = parameter["help_it"] if language() == "it" and parameter["help_it"] else parameter["help_en"]
-    first = text.split(". ")[0].rstrip(".")
+    first = help_text(parameter).split(". ")[0].rstrip(".")
     return f"{first} ({parameter['unit']})" if parameter["unit"] else first
 
 
@@ -86,6 +97,8 @@ def population(value: float) -> str:
 
 
 # -- loading the results ------------------------------------------------
+#: Marks the layer-tree groups that hold one run's layers.
+RUN_GROUP = "capacitymetro/run"
 #: Every result post-processor of the session: QGIS keeps only a raw pointer to
 #: each (in the run's context), so Python must keep the object alive.
 POST_PROCESSORS: list = []
@@ -126,16 +139,22 @@ class ResultRun:
             n += 1
         return name
 
-    def group(self, parent: QgsLayerTreeGroup) -> QgsLayerTreeGroup:
-        """The run's group, made on top where Processing put the first layer
-        (the tree's root, or the user's results group); a new one, numbered,
-        when an earlier run's group has the same name."""
-        group = parent.findGroup(self.group_name) if self.group_name else None
+    def group(self, root: QgsLayerTreeGroup, parent: QgsLayerTreeGroup) -> QgsLayerTreeGroup:
+        """The run's group, found by its name (unique in the project) wherever
+        the layer was added: the desktop adds layers into the group selected
+        in the Layers panel, often this one or an earlier run's. Made on top
+        where Processing put the first layer (the tree's root, or the user's
+        results group, but not inside a run's group); numbered when an
+        earlier run's group has the same name."""
+        group = root.findGroup(self.group_name) if self.group_name else None
         if group is None:
+            while parent.customProperty(RUN_GROUP) and parent.parent() is not None:
+                parent = parent.parent()
             self.group_name, n = self.group_title, 2
-            while parent.findGroup(self.group_name) is not None:
+            while root.findGroup(self.group_name) is not None:
                 self.group_name, n = f"{self.group_title} ({n})", n + 1
             group = parent.insertGroup(0, self.group_name)
+            group.setCustomProperty(RUN_GROUP, True)
         return group
 
     def drawing_order(self, node: QgsLayerTreeNode) -> tuple:
@@ -149,10 +168,14 @@ class ResultRun:
         node = project.layerTreeRoot().findLayer(layer.id())
         if node is None or layer.id() in self.tables:  # not in the tree, or placed already
             return
-        group = self.group(node.parent())
+        group = self.group(project.layerTreeRoot(), node.parent())
         self.tables[layer.id()] = table
         order = self.drawing_order(node)
-        group.insertChildNode(sum(self.drawing_order(child) <= order for child in group.children()), node.clone())
+        # after the last node drawn before it, not counting itself (the desktop may have added it to the group)
+        before = [i for i, child in enumerate(group.children()) if self.drawing_order(child) <= order
+                  and not (QgsLayerTree.isLayer(child) and child.layerId() == layer.id())]
+        # the clone goes in first: a layer no longer in the tree leaves the project
+        group.insertChildNode(before[-1] + 1 if before else 0, node.clone())
         node.parent().removeChildNode(node)
 
 
@@ -186,6 +209,12 @@ class CapaCityMetroAlgorithm(QgsProcessingAlgorithm):
     DISPLAY = ""
     HELP = ""
     JOB = ""
+    #: What the services' capacity means to the algorithm.
+    SUPPLY = ("The services' <b>capacity</b> field (users per week) is not used here: every service counts alike; "
+              "a service counts for each of its <b>categories</b> (ids separated by ;).")
+    #: The layers (or files) written, with their fields' units; by hand, since
+    #: the core reports the layer names only after a run.
+    OUTPUTS = ""
 
     SERVICES = "SERVICES"
     OUTPUT = "OUTPUT"
@@ -202,15 +231,37 @@ class CapaCityMetroAlgorithm(QgsProcessingAlgorithm):
     def displayName(self):  # noqa: N802
         return self.tr(self.DISPLAY)
 
+    def icon(self):
+        return QIcon(self.svgIconPath())
+
+    def svgIconPath(self):  # noqa: N802
+        return str(ICONS / f"{self.NAME}.svg")
+
+    def helpUrl(self):  # noqa: N802
+        return HELP_URL
+
     def shortHelpString(self):  # noqa: N802
+        """What it does, what the capacity is to it, what it writes in which
+        units and at what speeds; each parameter's full help is its tooltip."""
         if not self.JOB:
             return self.tr(self.HELP)
         spec = self.spec()
-        lines = [spec["help_it"] if language() == "it" else spec["help_en"], ""]
-        for p in spec["parameters"]:
-            help_text = p["help_it"] if language() == "it" and p["help_it"] else p["help_en"]
-            lines.append(f"<b>{key(p['name'])}</b>: {help_text}")
-        return "<br>".join(lines)
+        parts = [spec["help_it"] if language() == "it" else spec["help_en"]]
+        parts += [self.tr(text) for text in (self.SUPPLY, self.OUTPUTS) if text]
+        mode = next((p for p in spec["parameters"] if p["name"] == "mode"), None)
+        if mode is not None:
+            parts.append(self.speeds(mode["choices"]))
+        parts.append(self.tr("Each parameter's tooltip has its full help."))
+        return "".join(f"<p>{part}</p>" for part in parts)
+
+    def speeds(self, modes: list) -> str:
+        """The straight-line speeds, from the core so that they are not copied."""
+        def km_h(mode):
+            text = f"{self.core().default_speed_m_s(mode) * 3.6:.3g} km/h"
+            return text.replace(".", ",") if language() == "it" else text
+        return self.tr("Without a network, travel is a straight line times a detour factor at {speeds}; transit: "
+                       "rides by the GTFS timetables, walking legs at {walk}. On a network, at its roads' speeds.").format(
+            speeds=", ".join(f"{mode} {km_h(mode)}" for mode in modes if mode != "transit"), walk=km_h("transit"))
 
     # -- the core -------------------------------------------------------
     @staticmethod
@@ -260,6 +311,7 @@ class CapaCityMetroAlgorithm(QgsProcessingAlgorithm):
     def initAlgorithm(self, config=None):  # noqa: N802
         for parameter in self.spec()["parameters"]:
             definition = self.definition(parameter)
+            definition.setHelp(help_text(parameter))  # the dialog's tooltip
             if parameter["advanced"]:
                 definition.setFlags(definition.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
             self.addParameter(definition)
@@ -289,6 +341,9 @@ class CapaCityMetroAlgorithm(QgsProcessingAlgorithm):
                 definition.setMinimum(p["min"])
             if p["max"] is not None:
                 definition.setMaximum(p["max"])
+            decimals = 0 if kind == "integer" else DECIMALS.get(p["unit"] or p["name"])
+            if decimals is not None:
+                definition.setMetadata({"widget_wrapper": {"decimals": decimals}})
             return definition
         if kind == "bool":
             return QgsProcessingParameterBoolean(name, text, defaultValue=default)

@@ -16,7 +16,7 @@ class ValidateCatalogue(CapaCityMetroAlgorithm):
     HELP = ("Checks every service of the catalogue and lists every problem at once, each with its feature and "
             "field: unknown category or language code, malformed ISTAT code, unparsable opening hours "
             "(OpenStreetMap opening_hours syntax), duplicate id, missing or non-point geometry, empty name, "
-            "capacity not positive.")
+            "capacity (users per week) not positive. Writes no layer: its outputs are the two counts.")
     SERVICES_COUNT = "SERVICES_COUNT"
     PROBLEMS = "PROBLEMS"
 

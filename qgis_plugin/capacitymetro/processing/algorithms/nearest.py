@@ -9,6 +9,11 @@ class NearestService(CapaCityMetroAlgorithm):
     NAME = "nearestservice"
     DISPLAY = "Nearest service"
     JOB = "coverage"
+    OUTPUTS = ("Writes <b>services</b> (the catalogue as read); <b>coverage</b> (OUTPUT_LAYER), per demand unit and "
+               "category: <i>category</i>_nearest_min in minutes, _nearest_m in metres, _count_<i>N</i>min in "
+               "services within COUNT_WITHIN_MINUTES, population in persons; with AGGREGATE_BY, "
+               "<b>coverage_by_zone</b>: population, reached, not_reached in persons; <b>summary</b>: per category, "
+               "population_total and population_within_<i>N</i>min in persons.")
 
     def report(self, result, feedback):
         """The CLI's summary, one line per category (the log does not keep a

@@ -7,6 +7,8 @@ class BuildNetwork(CapaCityMetroAlgorithm):
     NAME = "buildnetwork"
     DISPLAY = "Build network"
     JOB = "network_build"
+    SUPPLY = ""
+    OUTPUTS = "Writes one network file (.cmnet), with the lengths in metres and the times in seconds; no layer."
 
     def report(self, result, feedback):
         feedback.pushInfo(result["status"].replace("_", " "))
@@ -18,6 +20,13 @@ class TravelAreas(CapaCityMetroAlgorithm):
     NAME = "travelareas"
     DISPLAY = "Travel areas"
     JOB = "travel_areas"
+    OUTPUTS = ("Writes <b>services</b> (the catalogue as read) and <b>travel_areas</b>: one polygon per service (or, "
+               "with DISSOLVE, per category) and band; band_min in minutes.")
+
+    def speeds(self, modes):
+        """No straight lines here: the core refuses travel areas without a network or timetables."""
+        return self.tr("Needs a road network (NETWORK) or mode transit: the speeds are the network's roads' "
+                       "or the timetables'.")
 
     def report(self, result, feedback):
         if result["unreachable_services"]:

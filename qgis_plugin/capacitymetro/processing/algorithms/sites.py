@@ -7,6 +7,8 @@ class SuggestSites(CapaCityMetroAlgorithm):
     NAME = "suggestsites"
     DISPLAY = "Suggest new sites"
     JOB = "siting"
+    OUTPUTS = ("Writes <b>suggested_sites</b>: points with rank, candidate, population_gained, covered_before and "
+               "covered_after in persons (covered: within COVERED_WITHIN_MINUTES minutes of a service).")
 
     def report(self, result, feedback):
         """The sites chosen, each with the population it adds, and the population covered before and after."""
