@@ -261,7 +261,7 @@ fn unit_layer(options: &CoverageOptions, prepared: &super::Prepared, found: &[Ca
             let field = format!("{}_nearest_min", vocabulary.categories[c.category].id);
             let title =
                 styles::category_measure(c.category, "minuti al servizio più vicino", "minutes to the nearest service");
-            let mut style = styles::bands_style(&field, &field, &title, &[15.0, 30.0, 45.0, 60.0, 1e6], polygons);
+            let mut style = styles::bands_style(&field, &field, &title, &[15.0, 30.0, 45.0, 60.0, 1e6], polygons, true);
             style.default = n == 0;
             style
         })

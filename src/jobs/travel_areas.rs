@@ -194,6 +194,6 @@ fn areas_layer(services: &[Service], areas: &[TravelArea]) -> OutputLayer {
         fields,
     };
     let title = "Raggiunto entro (minuti) / Reached within (minutes)";
-    let styles = vec![styles::bands_style("travel_areas", "band_min", title, &bands, true)];
+    let styles = vec![styles::bands_style("travel_areas", "band_min", title, &bands, true, false)];
     OutputLayer { schema, geometry: Some(GeometryKind::MultiPolygon), rows, styles }
 }

@@ -208,6 +208,7 @@ fn graduated(
     order_desc: bool,
     default: bool,
     polygons: bool,
+    null_in_last: bool,
 ) -> LayerStyle {
     let mut ranges = String::new();
     let mut symbols = String::new();
@@ -238,6 +239,13 @@ fn graduated(
                 c.colour
             )
         };
+        if null_in_last && i + 1 == classes.len() {
+            rules.push_str(&format!(
+                "<Rule><Name>none</Name><Title>{}</Title><ogc:Filter><ogc:PropertyIsNull><ogc:PropertyName>{field}</ogc:PropertyName>\
+</ogc:PropertyIsNull></ogc:Filter>{symbolizer}</Rule>\n",
+                escape(&c.label)
+            ));
+        }
         rules.push_str(&format!(
             "<Rule><Name>class{i}</Name><Title>{}</Title><ogc:Filter><ogc:And><ogc:PropertyIsGreaterThanOrEqualTo><ogc:PropertyName>{field}</ogc:PropertyName>\
 <ogc:Literal>{}</ogc:Literal></ogc:PropertyIsGreaterThanOrEqualTo><ogc:{upper_op}><ogc:PropertyName>{field}</ogc:PropertyName><ogc:Literal>{}</ogc:Literal>\
@@ -252,8 +260,13 @@ fn graduated(
     } else {
         String::new()
     };
+    // none (never reached) counts as the last class
+    let attr = match classes.last() {
+        Some(last) if null_in_last => escape(&format!("coalesce(\"{field}\", {})", last.upper)),
+        _ => field.to_string(),
+    };
     let renderer = format!(
-        "<renderer-v2 type=\"graduatedSymbol\" attr=\"{field}\" graduatedMethod=\"GraduatedColor\" symbollevels=\"0\" enableorderby=\"{}\" forceraster=\"0\">\n\
+        "<renderer-v2 type=\"graduatedSymbol\" attr=\"{attr}\" graduatedMethod=\"GraduatedColor\" symbollevels=\"0\" enableorderby=\"{}\" forceraster=\"0\">\n\
 <ranges>\n{ranges}</ranges>\n<symbols>\n{symbols}</symbols>\n{order}</renderer-v2>\n",
         order_desc as u8
     );
@@ -268,7 +281,16 @@ fn graduated(
 
 /// Travel-time bands (minutes), the slowest most alarming, drawn largest first;
 /// `title` names what they measure (the style's name and legend title).
-pub fn bands_style(layer: &str, field: &str, title: &str, bands_min: &[f64], polygons: bool) -> LayerStyle {
+/// With `label_worst` (units' times to a service), units never reached fall in
+/// the last class, and the names of units in the last two classes show at every scale.
+pub fn bands_style(
+    layer: &str,
+    field: &str,
+    title: &str,
+    bands_min: &[f64],
+    polygons: bool,
+    label_worst: bool,
+) -> LayerStyle {
     let palette = &vocabulary().palettes.bands;
     let mut lower = 0.0;
     let classes: Vec<Class> = bands_min
@@ -279,13 +301,34 @@ pub fn bands_style(layer: &str, field: &str, title: &str, bands_min: &[f64], pol
                 lower,
                 upper,
                 colour: palette[i.min(palette.len() - 1)].clone(),
-                label: if upper >= 1e5 { format!("> {lower} min") } else { format!("≤ {upper} min") },
+                label: match (upper >= 1e5, label_worst) {
+                    (true, true) => format!("> {lower} min / mai, never"),
+                    (true, false) => format!("> {lower} min"),
+                    _ => format!("≤ {upper} min"),
+                },
             };
             lower = upper;
             class
         })
         .collect();
-    graduated(title, layer, title, field, &classes, 0.6, true, true, polygons)
+    let mut style = graduated(title, layer, title, field, &classes, 0.6, true, true, polygons, label_worst);
+    if let (true, Some(worst)) = (label_worst, classes.len().checked_sub(2).map(|i| &classes[i])) {
+        style.qml = style.qml.replace("</qgis>\n", &format!("{}</qgis>\n", worst_labels(field, worst.lower)));
+    }
+    style
+}
+
+/// Labels, at every scale, the names of the units whose `field` is above
+/// `from` or never reached: the worst served read at the scale of the whole
+/// metropolitan area.
+fn worst_labels(field: &str, from: f64) -> String {
+    let filter = escape(&format!("\"{field}\" > {from} OR \"{field}\" IS NULL"));
+    format!(
+        "<labeling type=\"rule-based\"><rules key=\"worst\"><rule key=\"worst-{field}\" filter=\"{filter}\" description=\"worst served\">\
+<settings calloutType=\"simple\"><text-style fieldName=\"name\" fontSize=\"8\" fontWeight=\"75\" textColor=\"120,0,20,255\" \
+fontFamily=\"Sans Serif\" isExpression=\"0\"><text-buffer bufferDraw=\"1\" bufferSize=\"1\" bufferColor=\"255,255,255,255\"/></text-style>\
+<placement placement=\"0\" dist=\"0\"/><rendering scaleVisibility=\"0\" obstacle=\"1\"/></settings></rule></rules></labeling>\n"
+    )
 }
 
 /// A number with three significant digits (no exponent), for legends.
@@ -339,7 +382,7 @@ pub fn quintile_styles(
                     label: format!("{} – {}", readable(breaks[i]), readable(breaks[i + 1])),
                 })
                 .collect();
-            graduated(title, layer, title, field, &classes, 0.8, false, n == 0, polygons)
+            graduated(title, layer, title, field, &classes, 0.8, false, n == 0, polygons, false)
         })
         .collect()
 }
@@ -360,6 +403,19 @@ mod tests {
         let values: Vec<f64> = (0..=10).map(f64::from).collect();
         assert_eq!(quintiles(&values), vec![0.0, 2.0, 4.0, 6.0, 8.0, 10.0]);
         assert_eq!(quintiles(&[3.0, 3.0, 3.0]), vec![3.0, 3.0]);
+    }
+
+    #[test]
+    fn units_never_reached_fall_in_the_last_class_and_the_worst_are_named() {
+        let style = bands_style("units", "legal_nearest_min", "t", &[15.0, 30.0, 1e6], true, true);
+        assert!(style.qml.contains("attr=\"coalesce(&quot;legal_nearest_min&quot;, 1000000)\""));
+        assert!(style
+            .qml
+            .contains("filter=\"&quot;legal_nearest_min&quot; &gt; 15 OR &quot;legal_nearest_min&quot; IS NULL\""));
+        assert!(style.qml.contains("label=\"&gt; 30 min / mai, never\""));
+        assert!(style.sld.contains("<ogc:PropertyIsNull><ogc:PropertyName>legal_nearest_min</ogc:PropertyName>"));
+        let areas = bands_style("travel_areas", "band_min", "t", &[15.0, 30.0], true, false);
+        assert!(!areas.qml.contains("labeling") && !areas.sld.contains("PropertyIsNull"));
     }
 
     #[test]
