@@ -316,7 +316,8 @@ def run_job(args: argparse.Namespace) -> int:
 def format_site(done: dict) -> str:
     weight = sum(done["files"].values())
     return (f"Public page: {done['output_dir']} ({done['desks']} desks, {done['places']} places, "
-            f"travel times {done['mode']} by {done['cost_model'].replace('_', ' ')}, data {weight / 1024:.0f} KiB)\n"
+            f"travel times {done['mode']}, {COST_MODELS.get(done['cost_model'], done['cost_model'])}, "
+            f"data {weight / 1024:.0f} KiB)\n"
             f"Open it with: python -m http.server -d {done['output_dir']}   (then http://localhost:8000)\n"
             f"Embed it: {done['embed']}")
 
@@ -364,11 +365,14 @@ def run(args: argparse.Namespace) -> int:
     print(format_sites(result["suggested_sites"], result["gap_category"]))
     layers = [*result["layers"], *result["accessibility"]["layers"], *result["suggested_sites"]["layers"]]
     print(f"Written: {result['output']} (layers {', '.join(layers)})")
-    from .demo import MUNICIPALITIES
+    from .demo import MUNICIPALITIES, transit_options
     from .publish.web import ASSETS, publish_web
 
     if (ASSETS / "index.html").exists():
-        site = publish_web(result["output"], Path(args.out) / "site", boundaries=MUNICIPALITIES, network=network)
+        # the public page travels as the demo did: by waterbus and on foot in the transit demo
+        travel = transit_options() if args.mode == "transit" else {}
+        site = publish_web(result["output"], Path(args.out) / "site", boundaries=MUNICIPALITIES, network=network,
+                           **travel)
         print(format_site(site))
     else:
         print("Public page: skipped, the page is not built (make web-build)")

@@ -47,6 +47,11 @@ def split_demand(folder: Path) -> Path:
     return path
 
 
+def transit_options() -> dict:
+    """How the transit demo travels: the embedded waterbus extract on its weekday."""
+    return dict(mode="transit", gtfs=[WATERBUS], service_date=WATERBUS_DATE)
+
+
 def run_demo(
     out_dir: str | Path = "demo-output",
     mode: str = "car",
@@ -64,8 +69,8 @@ def run_demo(
     output = Path(out_dir) / "cmv_demo.gpkg"
     if mode == "transit":
         demand = split_demand(Path(out_dir))
-        common = dict(id_field="unit_id", name_field="name", aggregate_by="municipality", mode=mode,
-                      gtfs=[WATERBUS], service_date=WATERBUS_DATE, output=output)
+        common = dict(id_field="unit_id", name_field="name", aggregate_by="municipality", output=output,
+                      **transit_options())
         result = coverage(SERVICES, demand, "population", count_within_minutes=30.0, summary_minutes=SUMMARY_MINUTES,
                           output_layer="units", progress=progress, **common)
         return _planning(result, SERVICES, demand, output, common, progress)

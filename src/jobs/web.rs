@@ -184,6 +184,8 @@ pub fn run_web_data(
             ));
         }
         let grids = desk_grids(&boxes, lattice, &from_lonlat, model.as_dyn(), &prepared.index, max_s, progress)?;
+        let (boxes, grids): (Vec<DeskBox>, Vec<Vec<u8>>) =
+            boxes.iter().zip(grids).map(|(b, grid)| cropped_to_reached(*b, grid)).unzip();
         let staging = staging_folder(output_dir)?;
         let written = (|| {
             let mut files = BTreeMap::new();
@@ -284,6 +286,24 @@ fn desk_grids(
         }
     }
     Ok(grids)
+}
+
+/// A desk's box and grid cut to the cells it reaches (one unreached cell when
+/// none): the box is as wide as the fastest travel, but a waterbus reaches a
+/// ribbon along its lines, and a phone should not download the lagoon.
+fn cropped_to_reached(b: DeskBox, grid: Vec<u8>) -> (DeskBox, Vec<u8>) {
+    let (mut c0, mut r0, mut c1, mut r1) = (usize::MAX, usize::MAX, 0, 0);
+    for (k, _) in grid.iter().enumerate().filter(|(_, &t)| t != UNREACHED) {
+        let (c, r) = (k % b.cols, k / b.cols);
+        (c0, r0, c1, r1) = (c0.min(c), r0.min(r), c1.max(c), r1.max(r));
+    }
+    if c0 == usize::MAX {
+        let (c, r) = (b.cols / 2, b.rows / 2);
+        return (DeskBox { c0: b.c0 + c as i64, r0: b.r0 + r as i64, cols: 1, rows: 1 }, vec![UNREACHED]);
+    }
+    let (cols, rows) = (c1 - c0 + 1, r1 - r0 + 1);
+    let cut = (r0..=r1).flat_map(|r| grid[r * b.cols + c0..r * b.cols + c0 + cols].iter().copied()).collect();
+    (DeskBox { c0: b.c0 + c0 as i64, r0: b.r0 + r0 as i64, cols, rows }, cut)
 }
 
 /// Whole minutes, rounded up (a trip of 10.2 minutes shows as 11), as a byte.
