@@ -20,23 +20,13 @@ import zlib
 from pathlib import Path
 
 from fuzz import CORPUS, GTFS_BASE_UTM33, GTFS_DATE, GTFS_STOPS
+from fuzz import _varint as varint  # one protobuf varint encoder for seeds and mutants
 
 # A fixed timestamp for zip members, so the seed zips are byte-identical between runs.
 ZIP_TIME = (2026, 4, 1, 0, 0, 0)
 
 
 # --------------------------------------------------------------------------- protobuf / OSM PBF
-
-
-def varint(value: int) -> bytes:
-    """Protobuf base-128 varint of a non-negative integer (negatives as 64-bit two's complement)."""
-    value &= (1 << 64) - 1
-    out = bytearray()
-    while True:
-        low, value = value & 0x7F, value >> 7
-        out.append(low | (0x80 if value else 0))
-        if not value:
-            return bytes(out)
 
 
 def zigzag(value: int) -> int:
