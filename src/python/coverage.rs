@@ -70,12 +70,10 @@ pub fn coverage_arrays<'py>(
     let model = model.validated().py_err(py)?;
     let categories = vocabulary().indices_of(&categories.unwrap_or_default()).py_err(py)?;
     let reporter = PyProgress::new(progress);
-    let result = py
-        .detach(|| {
-            let costs = model.bind(&index)?;
-            coverage_of(&demand, costs.as_ref(), &categories, minutes * 60.0, &reporter)
-        })
-        .py_err(py);
+    let result = super::options::detached(py, || {
+        let costs = model.bind(&index)?;
+        coverage_of(&demand, costs.as_ref(), &categories, minutes * 60.0, &reporter)
+    });
     let found = reporter.finish(result)?;
     let by_category: BTreeMap<String, CategoryResult> = found
         .iter()

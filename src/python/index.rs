@@ -80,7 +80,8 @@ impl FacilityIndex {
         let k = k as usize;
         let category = category_index(category)?;
         let reporter = PyProgress::new(progress);
-        let result = self.inner.k_nearest_many(&queries, k, category, &reporter).py_err(py);
+        let result =
+            super::options::contained(|| self.inner.k_nearest_many(&queries, k, category, &reporter)).py_err(py);
         let (services, distances) = reporter.finish(result)?;
         let shape = (queries.len(), k);
         let services = Array2::from_shape_vec(shape, services).expect("n * k values");
@@ -101,7 +102,9 @@ impl FacilityIndex {
         }
         let queries = points(&xy, "xy")?;
         let category = category_index(category)?;
-        let found = self.inner.within_many(&queries, max_distance_m, category, &crate::progress::Silent).py_err(py)?;
+        let silent = &crate::progress::Silent;
+        let found = super::options::contained(|| self.inner.within_many(&queries, max_distance_m, category, silent))
+            .py_err(py)?;
         Ok(found
             .into_iter()
             .map(|row| {
