@@ -401,7 +401,8 @@ pub fn is_open(opening_hours: &str, local_time: chrono::NaiveDateTime) -> Result
 
 /// Reads and validates a service catalogue, reprojected to the working CRS
 /// (the named EPSG code, or the UTM zone of the catalogue's centre).
-pub fn read_services(source: &LayerSource, working_epsg: Option<u32>) -> Result<(Vec<Service>, WorkingCrs)> {
+/// Returns the services, the working CRS and the layer's name (for messages).
+pub fn read_services(source: &LayerSource, working_epsg: Option<u32>) -> Result<(Vec<Service>, WorkingCrs, String)> {
     let layer = read_layer(source)?;
     // With no geometry at all there is no CRS to choose; validation then
     // reports the missing geometry of every feature.
@@ -429,7 +430,7 @@ pub fn read_services(source: &LayerSource, working_epsg: Option<u32>) -> Result<
         })
         .collect();
     let services = validate(&layer.name, &raw)?;
-    Ok((services, working.expect("valid services have points, so the layer has a centre")))
+    Ok((services, working.expect("valid services have points, so the layer has a centre"), layer.name))
 }
 
 #[cfg(test)]

@@ -23,13 +23,6 @@ impl LayerSource {
     pub fn new(path: impl Into<PathBuf>, layer: Option<&str>) -> Self {
         LayerSource { path: path.into(), layer: layer.map(str::to_string) }
     }
-
-    /// The layer's name for messages: the one given, else the file's stem.
-    pub fn label(&self) -> String {
-        self.layer.clone().unwrap_or_else(|| {
-            self.path.file_stem().map_or_else(|| self.path.display().to_string(), |s| s.to_string_lossy().into_owned())
-        })
-    }
 }
 
 /// A layer read into memory, in its own CRS.

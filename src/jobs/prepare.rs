@@ -180,7 +180,7 @@ pub fn prepare<T>(
     work: impl FnOnce(Prepared, &Model) -> Result<T>,
 ) -> Result<T> {
     let source = LayerSource::new(required(&services.services, "services")?, services.services_layer.as_deref());
-    let (all, working_crs) = read_services(&source, working_epsg(services.working_epsg, network)?)?;
+    let (all, working_crs, services_name) = read_services(&source, working_epsg(services.working_epsg, network)?)?;
     let index =
         FacilityIndex::new(all.iter().map(|s| [s.x, s.y]).collect(), all.iter().map(|s| s.categories).collect())?;
     let (demand, display_polygons) = match demand {
@@ -215,7 +215,6 @@ pub fn prepare<T>(
     };
     let service_ids: Vec<String> = all.iter().map(|s| s.id.clone()).collect();
     let service_xy: Vec<[f64; 2]> = all.iter().map(|s| [s.x, s.y]).collect();
-    let services_name = source.label();
     let mut placed = vec![PlacedLayer { name: &services_name, labels: &service_ids, xy: &service_xy }];
     if let Some(d) = &demand {
         placed.push(PlacedLayer { name: &d.layer, labels: &d.ids, xy: &d.points });

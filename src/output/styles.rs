@@ -196,7 +196,9 @@ pub fn sites_style() -> LayerStyle {
     }
 }
 
-/// A graduated polygon style on `field`; `order_desc` draws the highest values first (underneath).
+/// A graduated polygon style on `field`; `order_desc` draws the highest values
+/// first (underneath); `worst_served` (times to a service) puts units never
+/// reached in the last class and labels the last two classes at every scale.
 #[allow(clippy::too_many_arguments)]
 fn graduated(
     name: &str,
@@ -208,7 +210,7 @@ fn graduated(
     order_desc: bool,
     default: bool,
     polygons: bool,
-    null_in_last: bool,
+    worst_served: bool,
 ) -> LayerStyle {
     let mut ranges = String::new();
     let mut symbols = String::new();
@@ -239,7 +241,7 @@ fn graduated(
                 c.colour
             )
         };
-        if null_in_last && i + 1 == classes.len() {
+        if worst_served && i + 1 == classes.len() {
             rules.push_str(&format!(
                 "<Rule><Name>none</Name><Title>{}</Title><ogc:Filter><ogc:PropertyIsNull><ogc:PropertyName>{field}</ogc:PropertyName>\
 </ogc:PropertyIsNull></ogc:Filter>{symbolizer}</Rule>\n",
@@ -262,7 +264,7 @@ fn graduated(
     };
     // none (never reached) counts as the last class
     let attr = match classes.last() {
-        Some(last) if null_in_last => escape(&format!("coalesce(\"{field}\", {})", last.upper)),
+        Some(last) if worst_served => escape(&format!("coalesce(\"{field}\", {})", last.upper)),
         _ => field.to_string(),
     };
     let renderer = format!(
@@ -270,10 +272,14 @@ fn graduated(
 <ranges>\n{ranges}</ranges>\n<symbols>\n{symbols}</symbols>\n{order}</renderer-v2>\n",
         order_desc as u8
     );
+    let labeling = match classes.len().checked_sub(2) {
+        Some(i) if worst_served => worst_labels(field, classes[i].lower),
+        _ => String::new(),
+    };
     LayerStyle {
         name: name.into(),
         field: field.into(),
-        qml: qml_document(&renderer, ""),
+        qml: qml_document(&renderer, &labeling),
         sld: sld_document(layer, title, &rules),
         default,
     }
@@ -311,11 +317,7 @@ pub fn bands_style(
             class
         })
         .collect();
-    let mut style = graduated(title, layer, title, field, &classes, 0.6, true, true, polygons, label_worst);
-    if let (true, Some(worst)) = (label_worst, classes.len().checked_sub(2).map(|i| &classes[i])) {
-        style.qml = style.qml.replace("</qgis>\n", &format!("{}</qgis>\n", worst_labels(field, worst.lower)));
-    }
-    style
+    graduated(title, layer, title, field, &classes, 0.6, true, true, polygons, label_worst)
 }
 
 /// Labels, at every scale, the names of the units whose `field` is above

@@ -40,7 +40,7 @@ pub fn validate_catalogue<'py>(
                 .ok_or_else(|| super::error::parameter("working_epsg", format!("{e} is not an EPSG code")))
         })
         .transpose()?;
-    let (services, working) =
+    let (services, working, _layer) =
         super::options::detached(py, || read_services(&LayerSource::new(path, layer), working_epsg))?;
     Ok((super::options::report(py, &services)?, working.epsg))
 }

@@ -56,6 +56,8 @@ pub struct TransitCost<'n> {
     walk_network: Option<NetworkCost<'n>>,
     /// Stops farther than the network's snapping limit from the walking network.
     pub stops_off_network: Vec<String>,
+    /// Per stop, the departures a trip of the window may board first (see `boardable_departures`).
+    departures_at: Vec<Vec<u32>>,
 }
 
 /// Walking legs from a point to a set of places (stops or services).
@@ -142,7 +144,17 @@ impl<'n> TransitCost<'n> {
                 shown.join(", ")
             ));
         }
-        Ok(TransitCost { timetable, settings, transfers, stop_index, walk_network, stops_off_network })
+        let mut cost = TransitCost {
+            timetable,
+            settings,
+            transfers,
+            stop_index,
+            walk_network,
+            stops_off_network,
+            departures_at: Vec::new(),
+        };
+        cost.departures_at = (0..cost.timetable.stops.len() as u32).map(|s| cost.boardable_departures(s)).collect();
+        Ok(cost)
     }
 
     /// Whether walking legs follow a network (else straight lines times the detour factor).
@@ -165,7 +177,7 @@ impl<'n> TransitCost<'n> {
 
     /// The departures at a stop that a trip of the window may board first:
     /// those up to the latest arrival at the stop on foot, and the next one.
-    fn stop_departures(&self, stop: u32) -> Vec<u32> {
+    fn boardable_departures(&self, stop: u32) -> Vec<u32> {
         let first = self.settings.departure_s;
         let last_ready = first as f64 + 60.0 * (self.settings.window_minutes - 1) as f64 + self.max_walk_s().ceil();
         let mut departures: Vec<u32> = self.timetable.stop_patterns[stop as usize]
@@ -226,8 +238,8 @@ impl CostModel for TransitCost<'_> {
 /// # Units
 /// Seconds after midnight of the service date.
 struct StopProfile {
-    departures: Vec<u32>,
-    /// Row-major, one row of services per departure; infinity where not reached.
+    /// Row-major, one row of services per departure of the stop's
+    /// `departures_at`; infinity where not reached.
     arrivals: Vec<f64>,
 }
 
@@ -246,7 +258,7 @@ struct BoundTransit<'a> {
 impl<'a> BoundTransit<'a> {
     fn new(model: &'a TransitCost<'a>, services: &'a FacilityIndex) -> Result<Self> {
         let stops = model.timetable.stops.len();
-        let departures: usize = (0..stops as u32).map(|s| model.stop_departures(s).len()).sum();
+        let departures: usize = model.departures_at.iter().map(Vec::len).sum();
         if departures.saturating_mul(services.len()) > MAX_PROFILE_CELLS {
             let gib = (departures as f64) * (services.len() as f64) * 8.0 / (1u64 << 30) as f64;
             return Err(Error::parameter(
@@ -268,11 +280,11 @@ impl<'a> BoundTransit<'a> {
     fn profile(&self, stop: u32) -> &StopProfile {
         self.profiles[stop as usize].get_or_init(|| {
             let m = self.model;
-            let departures = m.stop_departures(stop);
+            let departures = &m.departures_at[stop as usize];
             let n = self.services.len();
             let mut arrivals = vec![f64::INFINITY; departures.len() * n];
             with_raptor(&m.timetable, |raptor| {
-                for (row, &d) in arrivals.chunks_mut(n.max(1)).zip(&departures) {
+                for (row, &d) in arrivals.chunks_mut(n.max(1)).zip(departures) {
                     let deadline = d.saturating_add(m.settings.max_trip_s as u32);
                     raptor.run(&m.timetable, &[(stop, d)], &m.transfers, m.settings.max_rides, deadline);
                     for (arrival, egress) in row.iter_mut().zip(&self.egress) {
@@ -285,7 +297,7 @@ impl<'a> BoundTransit<'a> {
                     }
                 }
             });
-            StopProfile { departures, arrivals }
+            StopProfile { arrivals }
         })
     }
 
@@ -305,11 +317,11 @@ impl<'a> BoundTransit<'a> {
         let mut best = vec![f64::INFINITY; wanted.len() * window];
         for (k, t) in m.departures().enumerate() {
             for &(stop, walk) in &access {
-                let profile = self.profile(stop);
+                let (profile, departures) = (self.profile(stop), &m.departures_at[stop as usize]);
                 // boarding needs a departure at or after the arrival: whole seconds, rounded up
                 let ready = t + walk.ceil() as u32;
-                let e = profile.departures.partition_point(|&d| d < ready);
-                if e == profile.departures.len() {
+                let e = departures.partition_point(|&d| d < ready);
+                if e == departures.len() {
                     continue;
                 }
                 let row = &profile.arrivals[e * n..(e + 1) * n];
