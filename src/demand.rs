@@ -18,7 +18,7 @@ pub struct DemandFields {
     pub population: Option<String>,
     /// Stable identifier; the feature id when `None`.
     pub id: Option<String>,
-    /// Readable name; the identifier when `None`.
+    /// Readable name; when `None`, a field called like one (see `NAME_NAMES`), else the identifier.
     pub name: Option<String>,
     /// Zone (e.g. municipality) the unit belongs to; the unit itself when `None`.
     pub zone: Option<String>,
@@ -83,6 +83,8 @@ const POPULATION_NAMES: [&str; 10] = [
 ];
 /// Beginnings of names that look like a population (pop2023, residenti_2022, ...).
 const POPULATION_PREFIXES: [&str; 4] = ["pop", "resid", "abitant", "inhabit"];
+/// Names a readable-name field is looked for under, lowercase, in order of preference.
+const NAME_NAMES: [&str; 5] = ["name", "nome", "denominazione", "comune", "municipality"];
 /// Names of identifiers, never a population.
 const ID_NAMES: [&str; 6] = ["fid", "ogc_fid", "objectid", "id", "gid", "rowid"];
 
@@ -135,6 +137,11 @@ pub fn read_demand(source: &LayerSource, fields: &DemandFields, working: &Workin
         layer.require_field(field)?;
     }
     let population_field = population_field(&layer, fields.population.as_deref())?;
+    // a readable name when none is named: a field called like one, else the identifier
+    let name_field = fields
+        .name
+        .clone()
+        .or_else(|| NAME_NAMES.iter().find_map(|n| layer.field_names.iter().find(|f| f.to_lowercase() == *n)).cloned());
     let transformer = layer.transformer(working)?;
     let mut demand = Demand {
         layer: layer.name.clone(),
@@ -167,11 +174,7 @@ pub fn read_demand(source: &LayerSource, fields: &DemandFields, working: &Workin
         .ok_or_else(|| fail("geometry", "empty geometry".into()))?;
         demand.ids.push(label.clone());
         demand.names.push(
-            fields
-                .name
-                .as_ref()
-                .and_then(|f| feature.fields.get(f).cloned().flatten())
-                .unwrap_or_else(|| label.clone()),
+            name_field.as_ref().and_then(|f| feature.fields.get(f).cloned().flatten()).unwrap_or_else(|| label.clone()),
         );
         demand.points.push([inside.x(), inside.y()]);
         demand.population.push(population);

@@ -84,8 +84,8 @@ job_options! {
         /// Field of the demand layer with a stable identifier. Default: the feature id.
         #[param(kind(Kind::Field), parent("demand"), it("Campo identificativo (predefinito: id dell'elemento)"))]
         pub id_field: Option<String> = None,
-        /// Field of the demand layer with a readable name. Default: the identifier.
-        #[param(kind(Kind::Field), parent("demand"), it("Campo del nome (predefinito: l'identificativo)"))]
+        /// Field of the demand layer with a readable name. Default: a field called name, nome, denominazione, comune or municipality, else the identifier.
+        #[param(kind(Kind::Field), parent("demand"), it("Campo del nome (predefinito: un campo chiamato name, nome, denominazione, comune o municipality, altrimenti l'identificativo)"))]
         pub name_field: Option<String> = None,
         /// Field of the demand layer naming the zone (e.g. municipality) that results are summed by and published at. Default: each unit is its own zone.
         #[param(kind(Kind::Field), parent("demand"), it("Campo della zona (es. comune) per cui sommare e pubblicare i risultati (predefinito: ogni unità)"))]

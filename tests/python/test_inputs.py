@@ -297,3 +297,13 @@ def test_the_population_field_is_found_by_its_name_and_an_identifier_is_refused(
     two = _demand(tmp_path, ["name", "pop2019", "pop2023", "lon", "lat"], [("A", 1, 2, 12.24, 45.49)])
     with pytest.raises(cm.InputError, match=r"several fields look like a population \(pop2019, pop2023\): name one"):
         cm.coverage(services, two)
+
+
+def test_the_name_field_is_found_by_its_name_else_the_identifier_serves(tmp_path, demo_data):
+    services = demo_data / "services.csv"
+    units = [(1, "Mestre", 120, 12.24, 45.49), (2, "Marghera", 80, 12.25, 45.50)]
+    named = cm.coverage(services, _demand(tmp_path, ["fid", "Nome", "population", "lon", "lat"], units), id_field="fid")
+    assert list(named["demand"]["name"]) == ["Mestre", "Marghera"]
+    unnamed = cm.coverage(services, _demand(tmp_path, ["fid", "label", "population", "lon", "lat"], units),
+                          id_field="fid")
+    assert list(unnamed["demand"]["name"]) == ["1", "2"]
