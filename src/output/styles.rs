@@ -34,10 +34,32 @@ fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&apos;")
 }
 
+/// The red, green and blue of `#rrggbb`.
+fn channels(hex: &str) -> [u8; 3] {
+    let channel = |i: usize| u8::from_str_radix(hex.get(i..i + 2).unwrap_or("00"), 16).unwrap_or(0);
+    [channel(1), channel(3), channel(5)]
+}
+
 /// `#rrggbb` as QGIS's `r,g,b,255`.
 fn rgba(hex: &str) -> String {
-    let channel = |i: usize| u8::from_str_radix(hex.get(i..i + 2).unwrap_or("00"), 16).unwrap_or(0);
-    format!("{},{},{},255", channel(1), channel(3), channel(5))
+    let [red, green, blue] = channels(hex);
+    format!("{red},{green},{blue},255")
+}
+
+/// `count` colours evenly along `palette` (interpolated between its colours),
+/// from its first to its last, so that no two classes share a colour.
+fn spread(palette: &[String], count: usize) -> Vec<String> {
+    (0..count)
+        .map(|i| {
+            let position = if count > 1 { i as f64 * (palette.len() - 1) as f64 / (count - 1) as f64 } else { 0.0 };
+            let below = (position.floor() as usize).min(palette.len() - 1);
+            let above = (below + 1).min(palette.len() - 1);
+            let t = position - below as f64;
+            let (from, to) = (channels(&palette[below]), channels(&palette[above]));
+            let mix = |k: usize| (f64::from(from[k]) + t * (f64::from(to[k]) - f64::from(from[k]))).round() as u8;
+            format!("#{:02x}{:02x}{:02x}", mix(0), mix(1), mix(2))
+        })
+        .collect()
 }
 
 /// The bilingual label of a category: Italian / English.
@@ -227,7 +249,12 @@ fn graduated(
         } else {
             marker_symbol(i, &c.colour, "circle", 4.0)
         });
-        let upper_op = if i + 1 == classes.len() { "PropertyIsLessThanOrEqualTo" } else { "PropertyIsLessThan" };
+        // the last class and a one-value class (no gap) include their upper bound
+        let upper_op = if i + 1 == classes.len() || c.lower == c.upper {
+            "PropertyIsLessThanOrEqualTo"
+        } else {
+            "PropertyIsLessThan"
+        };
         let symbolizer = if polygons {
             format!(
                 "<PolygonSymbolizer><Fill><CssParameter name=\"fill\">{}</CssParameter><CssParameter name=\"fill-opacity\">{opacity}</CssParameter></Fill>\
@@ -373,18 +400,33 @@ pub fn quintile_styles(
         .iter()
         .enumerate()
         .map(|(n, (field, title, values))| {
-            let breaks = quintiles(values);
-            let count = breaks.len() - 1;
-            let classes: Vec<Class> = (0..count)
-                .map(|i| Class {
-                    lower: breaks[i],
-                    upper: breaks[i + 1],
-                    // spread the palette over the classes there are
-                    colour: palette[if count > 1 { i * (palette.len() - 1) / (count - 1) } else { 0 }].clone(),
-                    label: format!("{} – {}", readable(breaks[i]), readable(breaks[i + 1])),
-                })
-                .collect();
+            // gaps: most units often have none; "no gap" is a class of its own and
+            // the quintiles are those of the units with a gap
+            let no_gap = diverging && values.contains(&0.0) && values.iter().any(|v| *v > 0.0);
+            let mut classes = Vec::new();
+            if no_gap {
+                let label = "0: nessuna carenza / no gap".to_string();
+                classes.push(Class { lower: 0.0, upper: 0.0, colour: palette[0].clone(), label });
+            }
+            let ranked: Vec<f64> = values.iter().copied().filter(|v| !no_gap || *v > 0.0).collect();
+            // the units with a gap go from the palette's neutral middle to its most alarming end
+            classes.extend(quintile_classes(&ranked, &palette[if no_gap { palette.len() / 2 } else { 0 }..]));
             graduated(title, layer, title, field, &classes, 0.8, false, n == 0, polygons, false)
+        })
+        .collect()
+}
+
+/// Classes at the quintiles of `values`, coloured by `palette` spread over the classes there are.
+fn quintile_classes(values: &[f64], palette: &[String]) -> Vec<Class> {
+    let breaks = quintiles(values);
+    spread(palette, breaks.len() - 1)
+        .into_iter()
+        .enumerate()
+        .map(|(i, colour)| Class {
+            lower: breaks[i],
+            upper: breaks[i + 1],
+            colour,
+            label: format!("{} – {}", readable(breaks[i]), readable(breaks[i + 1])),
         })
         .collect()
 }
@@ -405,6 +447,36 @@ mod tests {
         let values: Vec<f64> = (0..=10).map(f64::from).collect();
         assert_eq!(quintiles(&values), vec![0.0, 2.0, 4.0, 6.0, 8.0, 10.0]);
         assert_eq!(quintiles(&[3.0, 3.0, 3.0]), vec![3.0, 3.0]);
+    }
+
+    #[test]
+    fn spread_colours_by_hand() {
+        let palette = ["#000000".to_string(), "#ff0080".to_string()];
+        assert_eq!(spread(&palette, 3), ["#000000", "#800040", "#ff0080"]);
+        assert_eq!(spread(&palette, 1), ["#000000"]);
+        let five: Vec<String> = ["#2166ac", "#92c5de", "#f7f7f7", "#f4a582", "#b2182b"].map(String::from).to_vec();
+        assert_eq!(spread(&five, 5), five);
+    }
+
+    #[test]
+    fn units_without_a_gap_are_a_class_of_their_own() {
+        // 30 units without a gap and five with: "no gap", then the quintiles of the five
+        let mut scores = vec![0.0; 30];
+        scores.extend([10.0, 20.0, 30.0, 40.0, 50.0]);
+        let style = &quintile_styles("units", &[("legal_gap_score".into(), "t".into(), scores)], true, true)[0];
+        for (lower, upper) in [(0, 0), (10, 20), (20, 30), (30, 40), (40, 50)] {
+            assert!(style.qml.contains(&format!("lower=\"{lower}\" upper=\"{upper}\"")), "{lower}-{upper}");
+        }
+        assert_eq!(style.qml.matches("<range ").count(), 5);
+        assert!(style.qml.contains("label=\"0: nessuna carenza / no gap\""));
+        // "no gap" in the palette's first colour; the gaps from its neutral middle to its most alarming end
+        let gaps = &vocabulary().palettes.gaps;
+        for colour in [&gaps[0], &gaps[gaps.len() / 2], &gaps[gaps.len() - 1]] {
+            assert!(style.sld.contains(colour.as_str()), "{colour}");
+        }
+        assert!(!style.sld.contains(gaps[1].as_str()));
+        // in the SLD the "no gap" rule is 0 <= score <= 0, not an empty 0 <= score < 0
+        assert!(style.sld.contains("<ogc:PropertyIsLessThanOrEqualTo><ogc:PropertyName>legal_gap_score</ogc:PropertyName><ogc:Literal>0</ogc:Literal>"));
     }
 
     #[test]
