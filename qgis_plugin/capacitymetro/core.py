@@ -28,9 +28,11 @@ def plugin_version() -> str:
     return metadata()["version"]
 
 
-#: Where the Help buttons lead: the README's QGIS plugin section, at the
-#: project's address in metadata.txt (so that it is written once).
-HELP_URL = metadata()["repository"] + "#qgis-plugin"
+#: Where the Help buttons lead: the README's QGIS plugin section, as the HTML
+#: page the plugin zip carries (offline, of the installed version); from a
+#: source checkout, the project's address in metadata.txt.
+HELP_URL = ((HERE / "help" / "index.html").as_uri() if (HERE / "help" / "index.html").exists()
+            else metadata()["repository"]) + "#qgis-plugin"
 
 
 def _candidates():

@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import time
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -211,7 +212,10 @@ def test_nearest_service_from_the_qgis_desktop(demo_gpkg, tmp_path):
     assert found["plugin_active"]
     assert found["icons"] and all(found["icons"].values()), found["icons"]
     assert found["count_within_minutes_shown"] == "30.0"
-    assert found["help_url"].endswith("#qgis-plugin")
+    # the Help button opens the README's plugin section, shipped in the zip
+    assert found["help_url"].startswith("file://") and found["help_url"].endswith("/help/index.html#qgis-plugin")
+    help_page = Path(found["help_url"][len("file://"):].split("#")[0]).read_text(encoding="utf-8")
+    assert 'id="qgis-plugin"' in help_page and 'src="docs/qgis-nearest-service.png"' in help_page
     assert all(text in found["help"] for text in ("<b>capacity</b>", "_nearest_min in minutes", "car 30 km/h"))
 
     # the run succeeded, with no error dialog and no error in the log or the message bar
