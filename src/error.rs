@@ -43,6 +43,9 @@ pub enum Error {
     /// The service catalogue has problems; all of them are listed at once.
     #[error("{} problem(s) in the service catalogue:\n  {}", .0.len(), join_lines(.0))]
     Catalogue(Vec<Problem>),
+    /// Request records have problems; all of them are listed at once.
+    #[error("{} problem(s) in the request records:\n  {}", .0.len(), join_lines(.0))]
+    Records(Vec<Problem>),
     /// A coordinate reference system is missing, unknown or unsuitable.
     #[error("CRS: {0}")]
     Crs(String),

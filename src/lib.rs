@@ -21,9 +21,11 @@ pub mod gaps;
 pub mod index;
 pub mod io;
 pub mod jobs;
+pub mod needs;
 pub mod network;
 pub mod output;
 pub mod plausibility;
+pub mod privacy;
 pub mod progress;
 pub mod siting;
 pub mod transit;
@@ -47,4 +49,5 @@ pub use jobs::{
 };
 pub use network::{BuildOptions, Network, NetworkCost};
 pub use output::{write_geopackage, FieldSchema, Granularity, LayerSchema, OutputLayer, Role};
+pub use privacy::{merged_breakdown, protect_table, Breakdown, ProtectedTable};
 pub use progress::{Progress, Silent};

@@ -52,8 +52,13 @@ fn problem_dict<'py>(py: Python<'py>, problem: &Problem) -> PyResult<Bound<'py, 
 pub fn to_py(py: Python<'_>, error: Error) -> PyErr {
     let message = error.to_string();
     match error {
-        Error::Catalogue(problems) => {
-            let err = CatalogueError::new_err(message);
+        Error::Catalogue(problems) | Error::Records(problems) => {
+            // request records have the same shape of problems: InputError with `.problems`
+            let err = if message.contains("request records") {
+                InputError::new_err(message)
+            } else {
+                CatalogueError::new_err(message)
+            };
             let list: PyResult<Vec<_>> = problems.iter().map(|p| problem_dict(py, p)).collect();
             match list.and_then(|l| err.value(py).setattr("problems", l)) {
                 Ok(()) => err,
