@@ -220,6 +220,28 @@ def travel_areas(
     ``surfaces`` (with ``keep_surfaces``: x0, y0, cell_m in metres and
     ``times_s`` rows from the south, seconds) and ``layers``."""
 
+def needs(
+    requests: Path,
+    services: Path,
+    demand: Path,
+    *,
+    progress: Optional[ProgressCallback] = None,
+    **options: Any,
+) -> dict[str, Any]:
+    """Needs analysis from anonymised request records (fields date, desk_id,
+    category, residence, language, nationality_group, outcome, referred_to;
+    any other field is refused); options as ``job_specs()`` "needs". Returns
+    ``records``, ``languages``, ``suppressed`` (counts hidden by the
+    disclosure rule), ``decay`` (the exponential decay fitted to the flows:
+    ``decay_minutes`` and its ``standard_error_minutes``), ``timings_s``,
+    ``zones`` (per zone and category with published requests) and ``layers``."""
+
+def protect_table(cells: list[list[float]], k: float = 10.0) -> tuple[list[list[float]], list[list[bool]]]:
+    """The disclosure rule on a table of counts: ``(counts, suppressed)``,
+    each ``rows + 1`` lists of ``columns + 1`` (last column the row totals,
+    last row the column totals). Counts above zero and below ``k`` are
+    suppressed, then whatever the totals would give back."""
+
 def accessibility_arrays(
     demand_index: npt.NDArray[np.int64],
     service_index: npt.NDArray[np.int64],

@@ -6,6 +6,7 @@
 pub mod accessibility;
 pub mod coverage;
 pub mod inputs;
+pub mod needs;
 pub mod network;
 pub mod params;
 pub mod prepare;
@@ -16,6 +17,7 @@ pub mod web;
 pub use accessibility::{run_accessibility, AccessibilityOptions, AccessibilityReport, IndexOptions};
 pub use coverage::{run_coverage, CoverageOptions, CoverageReport};
 pub use inputs::{DemandInput, OutputOptions, ServicesInput, TravelInput};
+pub use needs::{run_needs, NeedsOptions, NeedsReport};
 pub use network::{run_network_build, NetworkBuildOptions};
 pub use params::{JobOptions, Kind, Parameter};
 pub use prepare::{prepare, Prepared};
@@ -71,6 +73,14 @@ pub fn job_specs() -> Vec<JobSpec> {
             help_en: "New sites for a category, chosen from candidate points (default: the demand units) to cover the most population not yet within the time of a service: the Maximal Covering Location Problem (Church and ReVelle 1974), greedy with interchange.",
             help_it: "Nuove sedi per una categoria, scelte tra punti candidati (predefinito: le unità di domanda) per coprire la popolazione più numerosa non ancora entro il tempo da un servizio: Maximal Covering Location Problem (Church e ReVelle 1974), greedy con scambi.",
             parameters: SitingOptions::parameters(),
+        },
+        JobSpec {
+            name: "needs",
+            title_en: "Needs analysis",
+            title_it: "Analisi dei bisogni",
+            help_en: "From the desks' anonymised request records: flows from zones of residence to desks with their travel times, requests that bypass the nearest desk (by language), observed request rates beside the modelled accessibility and gap, unmet and referred requests with the referral network, requesters' languages against those offered, monthly series, and the distance decay fitted to the flows. Every count below the minimum is suppressed, with secondary suppression so that totals cannot give it back.",
+            help_it: "Dalle richieste anonimizzate degli sportelli: flussi dalle zone di residenza agli sportelli con i tempi di viaggio, richieste che scavalcano lo sportello più vicino (per lingua), tassi di richiesta osservati accanto all'accessibilità e alla carenza modellate, richieste non soddisfatte e inviate altrove con la rete degli invii, lingue dei richiedenti rispetto a quelle offerte, serie mensili e il decadimento con la distanza stimato dai flussi. Ogni conteggio sotto il minimo è soppresso, con soppressione secondaria perché i totali non lo rivelino.",
+            parameters: NeedsOptions::parameters(),
         },
         JobSpec {
             name: "web_data",

@@ -87,6 +87,7 @@ fn write_layers(mut dataset: Dataset, path: &Path, layers: &[OutputLayer], worki
         let ty = match output.geometry {
             None => OGRwkbGeometryType::wkbNone,
             Some(GeometryKind::Point) => OGRwkbGeometryType::wkbPoint,
+            Some(GeometryKind::LineString) => OGRwkbGeometryType::wkbLineString,
             Some(GeometryKind::MultiPolygon) => OGRwkbGeometryType::wkbMultiPolygon,
             Some(GeometryKind::Unknown) => OGRwkbGeometryType::wkbUnknown,
         };

@@ -134,6 +134,7 @@ pub struct OutputLayer {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GeometryKind {
     Point,
+    LineString,
     MultiPolygon,
     Unknown,
 }

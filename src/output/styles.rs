@@ -114,6 +114,33 @@ fn marker_symbol(name: usize, colour: &str, marker: &str, size_mm: f64) -> Strin
     )
 }
 
+fn line_symbol(name: usize, colour: &str, width_mm: f64) -> String {
+    format!(
+        "<symbol type=\"line\" name=\"{name}\" alpha=\"0.9\" clip_to_extent=\"1\" force_rhr=\"0\"><layer class=\"SimpleLine\" enabled=\"1\" locked=\"0\" pass=\"0\"><Option type=\"Map\">\
+<Option name=\"line_color\" type=\"QString\" value=\"{}\"/><Option name=\"line_width\" type=\"QString\" value=\"{width_mm}\"/>\
+<Option name=\"capstyle\" type=\"QString\" value=\"round\"/></Option></layer></symbol>\n",
+        rgba(colour)
+    )
+}
+
+/// How a graduated layer's features are drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    Points,
+    Lines,
+    Areas,
+}
+
+impl Shape {
+    fn of(polygons: bool) -> Shape {
+        if polygons {
+            Shape::Areas
+        } else {
+            Shape::Points
+        }
+    }
+}
+
 fn fill_symbol(name: usize, colour: &str, opacity: f64) -> String {
     format!(
         "<symbol type=\"fill\" name=\"{name}\" alpha=\"{opacity}\" clip_to_extent=\"1\" force_rhr=\"0\"><layer class=\"SimpleFill\" enabled=\"1\" locked=\"0\" pass=\"0\"><Option type=\"Map\">\
@@ -231,7 +258,7 @@ fn graduated(
     opacity: f64,
     order_desc: bool,
     default: bool,
-    polygons: bool,
+    shape: Shape,
     worst_served: bool,
 ) -> LayerStyle {
     let mut ranges = String::new();
@@ -244,10 +271,12 @@ fn graduated(
             c.upper,
             escape(&c.label)
         ));
-        symbols.push_str(&if polygons {
-            fill_symbol(i, &c.colour, opacity)
-        } else {
-            marker_symbol(i, &c.colour, "circle", 4.0)
+        // lines widen with their class, so that the largest flows stand out
+        let width_mm = 0.3 + 0.5 * i as f64;
+        symbols.push_str(&match shape {
+            Shape::Areas => fill_symbol(i, &c.colour, opacity),
+            Shape::Points => marker_symbol(i, &c.colour, "circle", 4.0),
+            Shape::Lines => line_symbol(i, &c.colour, width_mm),
         });
         // the last class and a one-value class (no gap) include their upper bound
         let upper_op = if i + 1 == classes.len() || c.lower == c.upper {
@@ -255,18 +284,22 @@ fn graduated(
         } else {
             "PropertyIsLessThan"
         };
-        let symbolizer = if polygons {
-            format!(
+        let symbolizer = match shape {
+            Shape::Areas => format!(
                 "<PolygonSymbolizer><Fill><CssParameter name=\"fill\">{}</CssParameter><CssParameter name=\"fill-opacity\">{opacity}</CssParameter></Fill>\
 <Stroke><CssParameter name=\"stroke\">#5a5a5a</CssParameter><CssParameter name=\"stroke-width\">0.5</CssParameter></Stroke></PolygonSymbolizer>",
                 c.colour
-            )
-        } else {
-            format!(
+            ),
+            Shape::Points => format!(
                 "<PointSymbolizer><Graphic><Mark><WellKnownName>circle</WellKnownName><Fill><CssParameter name=\"fill\">{}</CssParameter></Fill></Mark>\
 <Size>12</Size></Graphic></PointSymbolizer>",
                 c.colour
-            )
+            ),
+            Shape::Lines => format!(
+                "<LineSymbolizer><Stroke><CssParameter name=\"stroke\">{}</CssParameter><CssParameter name=\"stroke-width\">{}</CssParameter></Stroke></LineSymbolizer>",
+                c.colour,
+                (width_mm * 3.78).round()
+            ),
         };
         if worst_served && i + 1 == classes.len() {
             rules.push_str(&format!(
@@ -344,7 +377,7 @@ pub fn bands_style(
             class
         })
         .collect();
-    graduated(title, layer, title, field, &classes, 0.6, true, true, polygons, label_worst)
+    graduated(title, layer, title, field, &classes, 0.6, true, true, Shape::of(polygons), label_worst)
 }
 
 /// Labels, at every scale, the names of the units whose `field` is above
@@ -411,9 +444,17 @@ pub fn quintile_styles(
             let ranked: Vec<f64> = values.iter().copied().filter(|v| !no_gap || *v > 0.0).collect();
             // the units with a gap go from the palette's neutral middle to its most alarming end
             classes.extend(quintile_classes(&ranked, &palette[if no_gap { palette.len() / 2 } else { 0 }..]));
-            graduated(title, layer, title, field, &classes, 0.8, false, n == 0, polygons, false)
+            graduated(title, layer, title, field, &classes, 0.8, false, n == 0, Shape::of(polygons), false)
         })
         .collect()
+}
+
+/// Counts of requests along lines (flows, referrals): five classes at the
+/// quintiles of `values`, from pale to dark and thin to wide.
+pub fn flows_style(layer: &str, field: &str, title: &str, values: &[f64]) -> LayerStyle {
+    // the bands' palette goes from pale to dark: more requests, darker
+    let classes = quintile_classes(values, &vocabulary().palettes.bands);
+    graduated(title, layer, title, field, &classes, 0.9, false, true, Shape::Lines, false)
 }
 
 /// Classes at the quintiles of `values`, coloured by `palette` spread over the classes there are.

@@ -9,6 +9,7 @@ mod catalogue;
 mod coverage;
 mod error;
 mod index;
+mod needs;
 mod network;
 mod options;
 mod progress;
@@ -49,5 +50,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(siting::suggest_sites, m)?)?;
     m.add_function(wrap_pyfunction!(web::web_data, m)?)?;
     m.add_function(wrap_pyfunction!(transit::transit_times, m)?)?;
+    m.add_function(wrap_pyfunction!(needs::needs, m)?)?;
+    m.add_function(wrap_pyfunction!(needs::protect_table, m)?)?;
     Ok(())
 }
