@@ -26,13 +26,16 @@ from ._core import (
     default_speed_m_s,
     is_open,
     job_specs,
+    needs,
+    protect_table,
     suggest_sites,
     travel_areas,
     validate_catalogue,
     vocabulary,
 )
 from ._core import accessibility_job as accessibility
-from .demo import DEMO_DATA, run_demo
+from .demo import DEMO_DATA, run_demo, run_needs_demo
+from .synthetic import synthetic_requests
 
 
 def open_network(path, on_rebuilt=None):
@@ -75,9 +78,13 @@ __all__ = [
     "default_speed_m_s",
     "is_open",
     "job_specs",
+    "needs",
     "open_network",
+    "protect_table",
     "run_demo",
+    "run_needs_demo",
     "suggest_sites",
+    "synthetic_requests",
     "travel_areas",
     "validate",
     "vocabulary",

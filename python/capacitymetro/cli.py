@@ -107,6 +107,7 @@ COMMANDS = {
     "accessibility": ("accessibility", "accessibility index per category (2SFCA, E2SFCA, 3SFCA, gravity)"),
     "gaps": ("accessibility", "service gaps per category and the worst-served zones"),
     "suggest-sites": ("siting", "new sites that cover the most population (MCLP)"),
+    "needs": ("needs", "needs analysis from the desks' anonymised request records"),
 }
 PAIR_SEPARATOR = ":"
 
@@ -300,6 +301,9 @@ def run_job(args: argparse.Namespace) -> int:
     elif job == "siting":
         result = _core.suggest_sites(progress=progress, **options)
         print(format_sites(result, result["category"]))
+    elif job == "needs":
+        result = _core.needs(progress=progress, **options)
+        print(format_needs(result))
     else:
         result = _core.accessibility_job(progress=progress, **options)
         for category, values in result["categories"].items():
@@ -311,6 +315,26 @@ def run_job(args: argparse.Namespace) -> int:
     if result["layers"]:
         print(f"Written: {options['output']} (layers {', '.join(result['layers'])})")
     return 0
+
+
+def format_needs(result: dict) -> str:
+    """The needs analysis in a few lines: records, suppression, the fitted decay, the zones with most requests."""
+    lines = []
+    if result.get("note"):
+        lines.append(result["note"])
+    lines.append(f"{result['records']:,} request records; {result['suppressed']} counts suppressed (below the minimum, "
+                 "or giving one back)")
+    decay = result["decay"]
+    if decay:
+        lines.append(f"Distance decay fitted to the flows: exp(-t / {decay['decay_minutes']:.1f} min) "
+                     f"(± {decay['standard_error_minutes']:.1f}); use --decay exponential "
+                     f"--decay-minutes {decay['decay_minutes']:.1f} in accessibility")
+    top = sorted(result["zones"], key=lambda z: -(z["rate_per_1000"] or 0))[:5]
+    for zone in top:
+        missing = ", ".join(zone["languages_not_offered"]) or "none"
+        lines.append(f"  {zone['name']:<24} {zone['category']:<18} {zone['rate_per_1000']:6.1f} requests per 1,000 "
+                     f"residents; languages not offered: {missing}")
+    return "\n".join(lines)
 
 
 def format_site(done: dict) -> str:
@@ -382,6 +406,20 @@ def run(args: argparse.Namespace) -> int:
         print("Transit: the ACTV waterbus and walking (straight line x 1.3, at most 1 km a leg). Mainland buses and "
               "trains are not in the embedded data: pass your own feeds (ACTV buses, ATVO, Busitalia, Trenitalia) "
               "with --gtfs to the analysis commands. " + WATERBUS_CREDIT)
+    if args.mode != "transit":
+        from .demo import run_needs_demo
+
+        needs_result = run_needs_demo(args.out, progress=ProgressBar("needs"))
+        print()
+        print(format_needs(needs_result))
+        print(f"Written: {needs_result['output']} (layers {', '.join(needs_result['layers'])})")
+        try:
+            from .needs_report import write_report
+
+            report = write_report(needs_result["output"], Path(args.out) / "needs_report", needs_result)
+            print(f"Needs report: {report['en']} (Italiano: {report['it']})")
+        except _core.InputError as error:
+            print(f"Needs report: skipped ({error})")
     if not args.no_maps and args.mode != "transit":
         from .maps import qgis_available, render_maps
 

@@ -13,7 +13,8 @@ import csv
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from ._core import accessibility_job, coverage, suggest_sites
+from ._core import accessibility_job, coverage, needs, suggest_sites
+from .synthetic import synthetic_requests
 
 DEMO_DATA = Path(__file__).resolve().parent / "data"
 SERVICES = DEMO_DATA / "services.csv"
@@ -27,6 +28,8 @@ WATERBUS = DEMO_DATA / "actv_waterbus.zip"
 WATERBUS_DATE = "2026-04-15"
 WATERBUS_CREDIT = "Waterbus timetable: ACTV open data, CC BY 3.0."
 VENEZIA = "027042"
+#: How many synthetic request records the demo's needs analysis draws.
+DEMO_REQUESTS = 20000
 
 
 def split_demand(folder: Path) -> Path:
@@ -92,4 +95,20 @@ def _planning(result: dict, services: Path, demand: Path, output: Path, common: 
     sites = suggest_sites(services, demand, "population", gap_category, new_sites=3,
                           covered_within_minutes=30.0, **common)
     result.update(output=str(output), accessibility=access, gap_category=gap_category, suggested_sites=sites)
+    return result
+
+
+def run_needs_demo(out_dir: str | Path = "demo-output", progress: Optional[Callable[[int, int], Any]] = None) -> dict:
+    """The needs analysis on SYNTHETIC request records (``synthetic_requests``,
+    seed 1, labelled synthetic in every layer and in the report) drawn from
+    the demo's municipalities and desks; writes ``out_dir/requests_synthetic.csv``
+    and ``out_dir/cmv_needs.gpkg``. Returns the needs result with ``output``
+    and ``synthetic`` (the generator's parameters)."""
+    out_dir = Path(out_dir)
+    generated = synthetic_requests(out_dir / "requests_synthetic.csv", n=DEMO_REQUESTS, seed=1)
+    output = out_dir / "cmv_needs.gpkg"
+    result = needs(generated["path"], SERVICES, TOWN_CENTRES, population_field="population", id_field="istat_code",
+                   name_field="name", display_polygons=MUNICIPALITIES, display_polygons_key="istat_code", mode="car",
+                   note=generated["label"], output=output, progress=progress)
+    result.update(output=str(output), synthetic=generated)
     return result
