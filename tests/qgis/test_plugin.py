@@ -390,3 +390,22 @@ def test_implausible_input_is_a_warning_in_the_log_and_refused_when_strict(qgis,
                            f"OUTPUT={tmp_path / 'b.gpkg'}", check=False)
     assert refused.returncode != 0 and "(refused: strict)" in refused.stdout + refused.stderr
     assert not (tmp_path / "b.gpkg").exists()
+
+
+def test_needs_analysis_through_qgis_process_equals_the_python_api(qgis, demo_gpkg, tmp_path):
+    """The needs algorithm run by qgis_process writes the same protected counts as the Python API and logs the
+    fitted decay; the records are synthetic (the demo's generator)."""
+    from capacitymetro.synthetic import synthetic_requests
+
+    services, centres = demo_gpkg[4326]
+    requests = tmp_path / "requests.csv"
+    synthetic_requests(requests, n=5000, seed=2)
+    out = tmp_path / "needs.gpkg"
+    log = qgis("needsanalysis", REQUESTS=requests, SERVICES=services, DEMAND=centres, POPULATION_FIELD="population",
+               ID_FIELD="istat_code", NAME_FIELD="name", MODE=2, OUTPUT=out).stdout
+    expected = cm.needs(requests, DATA / "services.csv", DATA / "town_centres.csv", population_field="population",
+                        id_field="istat_code", name_field="name", mode="car", output=tmp_path / "api.gpkg")
+    query = "select id, category, requests from needs_zones order by id, category"
+    assert rows(out, query) == rows(tmp_path / "api.gpkg", query)
+    assert f"{expected['records']:,} request records; {expected['suppressed']} counts suppressed" in log
+    assert f"exp(-t / {expected['decay']['decay_minutes']:.1f} min)" in log

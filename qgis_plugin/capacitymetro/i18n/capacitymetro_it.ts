@@ -339,5 +339,21 @@
         <source>Needs a road network (NETWORK) or mode transit: the speeds are the network's roads' or the timetables'.</source>
         <translation>Serve una rete stradale (NETWORK) o il modo transit: le velocità sono quelle delle strade della rete o degli orari.</translation>
     </message>
+    <message>
+        <source>Needs analysis</source>
+        <translation>Analisi dei bisogni</translation>
+    </message>
+    <message>
+        <source>Writes &lt;b&gt;needs_zones&lt;/b&gt; (per zone and category: requests, rate_per_1000 per 1,000 residents, served, referred, unmet, bypassing in requests, bypass_extra_min and nearest_min in minutes, the E2SFCA access and gap_score), &lt;b&gt;needs_flows&lt;/b&gt; and &lt;b&gt;needs_referrals&lt;/b&gt; (lines, requests), &lt;b&gt;needs_desks&lt;/b&gt;, &lt;b&gt;needs_languages&lt;/b&gt;, &lt;b&gt;needs_bypass_languages&lt;/b&gt;, &lt;b&gt;needs_monthly&lt;/b&gt; and &lt;b&gt;needs_decay&lt;/b&gt; (decay_minutes in minutes). Counts below MIN_COUNT are suppressed.</source>
+        <translation>Scrive &lt;b&gt;needs_zones&lt;/b&gt; (per zona e categoria: requests, rate_per_1000 ogni 1.000 residenti, served, referred, unmet, bypassing in richieste, bypass_extra_min e nearest_min in minuti, l&apos;accessibilità E2SFCA access e gap_score), &lt;b&gt;needs_flows&lt;/b&gt; e &lt;b&gt;needs_referrals&lt;/b&gt; (linee, richieste), &lt;b&gt;needs_desks&lt;/b&gt;, &lt;b&gt;needs_languages&lt;/b&gt;, &lt;b&gt;needs_bypass_languages&lt;/b&gt;, &lt;b&gt;needs_monthly&lt;/b&gt; e &lt;b&gt;needs_decay&lt;/b&gt; (decay_minutes in minuti). I conteggi sotto MIN_COUNT sono soppressi.</translation>
+    </message>
+    <message>
+        <source>{records} request records; {suppressed} counts suppressed</source>
+        <translation>{records} richieste; {suppressed} conteggi soppressi</translation>
+    </message>
+    <message>
+        <source>Distance decay fitted to the flows: exp(-t / {minutes} min) ± {error}</source>
+        <translation>Decadimento con la distanza stimato dai flussi: exp(-t / {minutes} min) ± {error}</translation>
+    </message>
 </context>
 </TS>

@@ -8,12 +8,13 @@ from .algorithms.accessibility import AccessibilityIndex, ServiceGaps
 from .algorithms.base import ICONS
 from .algorithms.catalogue import ValidateCatalogue
 from .algorithms.nearest import NearestService
+from .algorithms.needs import NeedsAnalysis
 from .algorithms.network import BuildNetwork, TravelAreas
 from .algorithms.sites import SuggestSites
 from .algorithms.web import PublishPage
 
 ALGORITHMS = (ValidateCatalogue, NearestService, BuildNetwork, TravelAreas, AccessibilityIndex, ServiceGaps,
-              SuggestSites, PublishPage)
+              SuggestSites, NeedsAnalysis, PublishPage)
 
 
 class CapaCityMetroProvider(QgsProcessingProvider):

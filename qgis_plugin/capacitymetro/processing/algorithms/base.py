@@ -407,7 +407,7 @@ class CapaCityMetroAlgorithm(QgsProcessingAlgorithm):
         if self.JOB == "web_data":  # the privacy step and the page around the core's data
             return importlib.import_module(core.__name__ + ".publish.web").publish_web
         return {"coverage": core.coverage, "travel_areas": core.travel_areas, "accessibility": core.accessibility,
-                "siting": core.suggest_sites, "network_build": core.build_network}[self.JOB]
+                "siting": core.suggest_sites, "network_build": core.build_network, "needs": core.needs}[self.JOB]
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         options, outputs = {}, {}
