@@ -138,6 +138,7 @@ bench: build qgis-deps web-deps $(STAMPS)/bench-peers
 	$(PY) benchmarks/travel_areas_qgis.py
 	$(PY) benchmarks/accessibility.py
 	$(PY) benchmarks/transit.py
+	$(PY) benchmarks/needs.py
 	$(PY) benchmarks/scale.py
 	rm -rf $(STAMPS)/bench-site && $(VENV)/bin/capacitymetro demo --out $(STAMPS)/bench-site --no-maps > /dev/null
 	$(VENV)/bin/capacitymetro publish web $(STAMPS)/bench-site/cmv_demo.gpkg --out $(STAMPS)/bench-site/site \
