@@ -100,8 +100,9 @@ fn connected_without(suppressed: &[Vec<bool>], r: usize, c: usize) -> bool {
 }
 
 /// Suppresses the three counts that, with `(r, c)`, form the cheapest
-/// rectangle: the least of the counts newly hidden, avoiding zeros (a
-/// suppressed zero protects less: it can only grow) and totals.
+/// rectangle: avoiding totals first (other layers may publish them), then
+/// zeros (a suppressed zero protects less: it can only grow), then the least
+/// of the counts newly hidden.
 fn close_rectangle(counts: &[Vec<f64>], suppressed: &mut [Vec<bool>], r: usize, c: usize) {
     let rows = counts.len();
     let columns = counts[0].len();
@@ -109,9 +110,9 @@ fn close_rectangle(counts: &[Vec<f64>], suppressed: &mut [Vec<bool>], r: usize, 
         if suppressed[i][j] {
             return (0, 0, 0.0);
         }
-        let zero = u32::from(counts[i][j] == 0.0);
         let total = u32::from(i + 1 == rows || j + 1 == columns);
-        (zero, total, counts[i][j])
+        let zero = u32::from(counts[i][j] == 0.0);
+        (total, zero, counts[i][j])
     };
     let add = |a: (u32, u32, f64), b: (u32, u32, f64)| (a.0 + b.0, a.1 + b.1, a.2 + b.2);
     let best = (0..rows)
@@ -146,11 +147,13 @@ pub struct Breakdown<K> {
 ///
 /// # Units
 /// counts and `k` in the same unit (persons, requests).
-pub fn merged_breakdown<K>(parts: Vec<(K, f64)>, k: f64) -> Option<Breakdown<K>> {
+pub fn merged_breakdown<K: Ord>(parts: Vec<(K, f64)>, k: f64) -> Option<Breakdown<K>> {
     let (mut kept, small): (Vec<_>, Vec<_>) = parts.into_iter().partition(|(_, v)| *v >= k);
     let mut other: f64 = small.iter().map(|(_, v)| v).sum();
     let mut other_parts = small.iter().filter(|(_, v)| *v > 0.0).count();
-    kept.sort_by(|a, b| b.1.total_cmp(&a.1));
+    // largest first; equal parts in key order, so that the same records always
+    // publish the same part (a tie broken at random would show both across runs)
+    kept.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     while other > 0.0 && other < k {
         let (_, smallest) = kept.pop()?;
         other += smallest;

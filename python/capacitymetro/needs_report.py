@@ -37,7 +37,7 @@ LAYERS = {
     "needs_referrals": ["from_desk", "to_desk", "category", "requests", "receiver_serves_category"],
     "needs_bypass_languages": ["category", "language", "requests", "bypassing", "bypass_share"],
     "needs_monthly": ["desk_id", "category", "month", "requests"],
-    "needs_decay": ["decay", "decay_minutes", "standard_error_minutes", "beta_per_min", "requests_used"],
+    "needs_decay": ["decay", "decay_minutes", "standard_error_minutes", "beta_per_min"],
     "needs_languages": [],
     "needs_flows": [],
     "needs_desks": [],
@@ -65,7 +65,7 @@ TEXT: Dict[str, Dict[str, str]] = {
                        "quindi i totali veri possono essere più alti.",
         "suppressed_cells": "Celle soppresse ({unmet} / {referred})",
         "monthly_alt": "Grafico a linee: richieste per mese e categoria, sommate sugli sportelli.",
-        "monthly_caption": "Somma sugli sportelli dei mesi pubblicati; i mesi uniti in «other» e le celle soppresse sono esclusi.",
+        "monthly_caption": "Somma sugli sportelli dei mesi pubblicati; le parti piccole e le celle soppresse sono escluse.",
         "bypass_alt": "Grafico a barre: quota delle richieste oltre lo sportello più vicino, per lingua.",
         "bypass_caption": "Per lingua, somma di «{bypassing}» divisa per la somma di «{requests}» su tutte le categorie, "
                           "solo nelle righe in cui entrambi sono pubblicati.",
@@ -109,7 +109,7 @@ TEXT: Dict[str, Dict[str, str]] = {
                        "so the true totals can be higher.",
         "suppressed_cells": "Suppressed cells ({unmet} / {referred})",
         "monthly_alt": "Line chart: requests by month and category, summed over the desks.",
-        "monthly_caption": "Sum over the desks of the published months; months merged into 'other' and suppressed cells are left out.",
+        "monthly_caption": "Sum over the desks of the published months; small parts and suppressed cells are left out.",
         "bypass_alt": "Bar chart: share of requests bypassing the nearest desk, by language.",
         "bypass_caption": "Per language, the sum of '{bypassing}' divided by the sum of '{requests}' over all categories, "
                           "only in the rows where both are published.",
@@ -596,7 +596,7 @@ def _page(page: _Page, charts: Dict[str, str], note: Optional[str], gpkg_name: s
     add(f'<p class="abstract">{_e(page.abstract("needs_decay", note))}</p>')
     decay = _decay(data)
     if decay:
-        fields = [("decay_minutes", 1), ("standard_error_minutes", 2), ("beta_per_min", 4), ("requests_used", 0)]
+        fields = [("decay_minutes", 1), ("standard_error_minutes", 2), ("beta_per_min", 4)]
         rows = [[_e(page.field("needs_decay", f)), page.number(decay.get(f), d)] for f, d in fields]
         add(_table(None, rows, [False, True], table_id="decay-fit"))
         setting = f"decay exponential, decay_minutes {float(decay['decay_minutes']):.1f}"

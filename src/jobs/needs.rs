@@ -11,11 +11,26 @@ use crate::error::Result;
 use crate::job_options;
 use crate::needs::{analyse, read_requests, today, DecayFit, Needs, Settings, Times, Zones};
 use crate::network::Network;
+use crate::output::styles::Shape;
 use crate::output::{styles, FieldKind, FieldSchema, GeometryKind, Granularity, LayerSchema, OutputLayer, Role, Value};
 use crate::progress::Progress;
 use serde::Serialize;
 use std::sync::Arc;
 use std::time::Instant;
+
+/// The period flows are counted over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FlowPeriod {
+    /// All the records together.
+    All,
+    Year,
+    Month,
+}
+
+impl FlowPeriod {
+    pub const NAMES: &'static [&'static str] = &["all", "year", "month"];
+}
 
 job_options! {
     /// Options of the needs job.
@@ -30,6 +45,9 @@ job_options! {
         /// Counts below this (and above zero) are suppressed, with secondary suppression so that totals cannot give them back; smaller flows are merged into "other".
         #[param(kind(Kind::Integer), unit("requests"), min(1.0), max(1000.0), it("I conteggi sotto questa soglia (e sopra zero) sono soppressi, con soppressione secondaria perché i totali non li rivelino; i flussi più piccoli sono uniti in «altri»"))]
         pub min_count: u32 = 10,
+        /// Flows per period: all the records together, per year or per month (a flow below the minimum in its period joins "other").
+        #[param(kind(Kind::Choice), choices(FlowPeriod::NAMES), it("Flussi per periodo: tutte le richieste insieme, per anno o per mese (un flusso sotto il minimo nel suo periodo va in «altri»)"))]
+        pub flow_period: FlowPeriod = FlowPeriod::All,
         /// A desk serves a zone (for the languages offered) when within this time.
         #[param(kind(Kind::Number), unit("min"), positive(0.0), max(1440.0), it("Uno sportello serve una zona (per le lingue offerte) se è entro questo tempo"))]
         pub served_within_minutes: f64 = 30.0,
@@ -95,6 +113,11 @@ pub fn run_needs(
             k: f64::from(options.min_count),
             served_within_s: seconds(options.served_within_minutes),
             categories: vocabulary().categories.len(),
+            months_per_period: match options.flow_period {
+                FlowPeriod::All => None,
+                FlowPeriod::Year => Some(12),
+                FlowPeriod::Month => Some(1),
+            },
         };
         let needs =
             analyse(&requests, &prepared.services, &Zones { population: &demand.population }, &times, &settings)?;
@@ -102,7 +125,8 @@ pub fn run_needs(
         let mut report = NeedsReport {
             working_epsg: prepared.working_crs.epsg,
             records: requests.len(),
-            languages: requests.languages.clone(),
+            // the languages in published counts only: a language of one requester is not named
+            languages: published_languages(&needs),
             suppressed: needs.suppressed,
             decay: needs.decay.clone(),
             timings_s: timings,
@@ -119,6 +143,11 @@ pub fn run_needs(
         }
         Ok(report)
     })
+}
+
+fn published_languages(needs: &Needs) -> Vec<String> {
+    let named: std::collections::BTreeSet<&String> = needs.languages.iter().filter_map(|l| l.language.as_ref()).collect();
+    named.into_iter().cloned().collect()
 }
 
 /// Per zone and category with published requests, for the report.
@@ -139,6 +168,24 @@ fn zone_summaries(prepared: &Prepared, needs: &Needs) -> Vec<serde_json::Value> 
             })
         })
         .collect()
+}
+
+/// Values grouped by category, in the vocabulary's order.
+fn per_category(values: impl Iterator<Item = (usize, f64)>) -> Vec<(usize, Vec<f64>)> {
+    let mut grouped: std::collections::BTreeMap<usize, Vec<f64>> = std::collections::BTreeMap::new();
+    for (category, value) in values {
+        grouped.entry(category).or_default().push(value);
+    }
+    grouped.into_iter().collect()
+}
+
+/// `all`, `YYYY` or `YYYY-MM` of a flow's period (its first month).
+fn period_label(first_month: Option<u32>, period: FlowPeriod) -> String {
+    match (period, first_month) {
+        (FlowPeriod::All, _) | (_, None) => "all".to_string(),
+        (FlowPeriod::Year, Some(m)) => format!("{:04}", m / 12),
+        (FlowPeriod::Month, Some(m)) => format!("{:04}-{:02}", m / 12, m % 12 + 1),
+    }
 }
 
 fn count(value: Option<f64>) -> Value {
@@ -197,10 +244,14 @@ fn layers(options: &NeedsOptions, prepared: &Prepared, needs: &Needs) -> Vec<Out
     let desk_xy = |d: usize| [services[d].x, services[d].y];
     let k = options.min_count;
     let note = &options.note;
-    let rule_it =
-        format!("Conteggi sotto {k} soppressi, con soppressione secondaria; flussi sotto {k} uniti in «altri».");
-    let rule_en =
-        format!("Counts below {k} suppressed, with secondary suppression; flows below {k} merged into 'other'.");
+    let rule_it = format!(
+        "Conteggi sotto {k} soppressi, con soppressione secondaria; flussi sotto {k} uniti in «altri»; esiti, lingue, \
+         mesi e invii sono somme delle parti pubblicate dei flussi pubblicati."
+    );
+    let rule_en = format!(
+        "Counts below {k} suppressed, with secondary suppression; flows below {k} merged into 'other'; outcomes, \
+         languages, months and referrals are sums of the published parts of the published flows."
+    );
 
     // zones: observed beside modelled
     let mut fields = crate::demand::Demand::unit_fields();
@@ -218,6 +269,14 @@ fn layers(options: &NeedsOptions, prepared: &Prepared, needs: &Needs) -> Vec<Out
         requests_field("served", "Servite", "Served"),
         requests_field("referred", "Inviate altrove", "Referred"),
         requests_field("unmet", "Non soddisfatte", "Unmet"),
+        FieldSchema::new(
+            "in_published_flows",
+            FieldKind::Real,
+            Role::Index,
+            Some("share"),
+            "Quota delle richieste nei flussi pubblicati",
+            "Share of the requests in the published flows",
+        ),
         requests_field("bypassing", "Oltre lo sportello più vicino", "Bypassing the nearest desk"),
         FieldSchema::new(
             "bypass_share",
@@ -263,6 +322,7 @@ fn layers(options: &NeedsOptions, prepared: &Prepared, needs: &Needs) -> Vec<Out
                 count(z.served),
                 count(z.referred),
                 count(z.unmet),
+                count(z.in_published_flows),
                 count(z.bypassing),
                 count(z.bypass_share),
                 count(z.bypass_extra_min),
@@ -274,10 +334,9 @@ fn layers(options: &NeedsOptions, prepared: &Prepared, needs: &Needs) -> Vec<Out
             (Some(geometry), values)
         })
         .collect();
-    let rates: Vec<f64> = needs.zones.iter().filter_map(|z| z.rate_per_1000).collect();
+    let rates = per_category(needs.zones.iter().filter_map(|z| z.rate_per_1000.map(|r| (z.category, r))));
     let polygons = prepared.display_polygons.is_some()
         || demand.geometries.iter().any(|g| matches!(g, geo::Geometry::Polygon(_) | geo::Geometry::MultiPolygon(_)));
-    let title = "Richieste ogni 1.000 residenti / Requests per 1,000 residents";
     let zones = OutputLayer {
         schema: schema(
             "needs_zones",
@@ -289,7 +348,15 @@ fn layers(options: &NeedsOptions, prepared: &Prepared, needs: &Needs) -> Vec<Out
         ),
         geometry: Some(if polygons { GeometryKind::MultiPolygon } else { GeometryKind::Point }),
         rows,
-        styles: styles::quintile_styles("needs_zones", &[("rate_per_1000".into(), title.into(), rates)], false, polygons),
+        styles: styles::per_category_styles(
+            "needs_zones",
+            "rate_per_1000",
+            "richieste ogni 1.000 residenti",
+            "requests per 1,000 residents",
+            &rates,
+            Shape::of(polygons),
+            true,
+        ),
     };
 
     // flows: zone point to desk
@@ -299,11 +366,12 @@ fn layers(options: &NeedsOptions, prepared: &Prepared, needs: &Needs) -> Vec<Out
         text_field(
             "desk_id",
             Role::Id,
-            "Sportello («other»: gli altri insieme)",
-            "Desk ('other': the others together)",
+            "Sportello («other»: le richieste in nessun flusso pubblicato)",
+            "Desk ('other': the requests in no published flow)",
         ),
         text_field("desk_name", Role::Label, "Nome dello sportello", "Desk name"),
         text_field("category", Role::Category, "Categoria", "Category"),
+        text_field("period", Role::Label, "Periodo (AAAA, AAAA-MM o «all»)", "Period (YYYY, YYYY-MM or 'all')"),
         requests_field("requests", "Richieste", "Requests"),
         minutes_field("travel_min", "Minuti di viaggio", "Travel minutes"),
     ];
@@ -318,6 +386,7 @@ fn layers(options: &NeedsOptions, prepared: &Prepared, needs: &Needs) -> Vec<Out
                 Value::Text(f.desk.map_or("other".to_string(), |d| services[d].id.clone())),
                 Value::text(&f.desk.map_or(String::new(), |d| services[d].name.clone())),
                 category(f.category),
+                Value::Text(period_label(f.period, options.flow_period)),
                 Value::Real(f.requests),
                 count(f.travel_min),
             ];
@@ -325,18 +394,23 @@ fn layers(options: &NeedsOptions, prepared: &Prepared, needs: &Needs) -> Vec<Out
         })
         .collect();
     let counts: Vec<f64> = needs.flows.iter().filter(|f| f.desk.is_some()).map(|f| f.requests).collect();
+    let by_category = per_category(needs.flows.iter().filter(|f| f.desk.is_some()).map(|f| (f.category, f.requests)));
     let flows = OutputLayer {
         schema: schema(
             "needs_flows",
             Granularity::Zone,
             ("Flussi di richieste dalla zona allo sportello", "Request flows from zone to desk"),
-            ("Richieste da ogni zona di residenza a ogni sportello, per categoria, con il tempo di viaggio del modello in uso.".into(), "Requests from each zone of residence to each desk, per category, with the travel time of the cost model in use.".into()),
+            (format!("Richieste da ogni zona di residenza a ogni sportello, per categoria, con il tempo di viaggio del modello in uso. {rule_it}"), format!("Requests from each zone of residence to each desk, per category, with the travel time of the cost model in use. {rule_en}")),
             fields,
             note,
         ),
         geometry: Some(GeometryKind::LineString),
         rows,
-        styles: vec![styles::flows_style("needs_flows", "requests", "Richieste / Requests", &counts)],
+        styles: [
+            vec![styles::flows_style("needs_flows", "requests", "Richieste, tutte le categorie / Requests, every category", &counts)],
+            styles::per_category_styles("needs_flows", "requests", "richieste", "requests", &by_category, Shape::Lines, false),
+        ]
+        .concat(),
     };
 
     // referral network
@@ -356,13 +430,13 @@ fn layers(options: &NeedsOptions, prepared: &Prepared, needs: &Needs) -> Vec<Out
         .referrals
         .iter()
         .map(|r| {
-            let geometry = r.to.map(|t| line(desk_xy(r.from), desk_xy(t)));
+            let geometry = Some(line(desk_xy(r.from), desk_xy(r.to)));
             let values = vec![
                 Value::Text(services[r.from].id.clone()),
-                Value::Text(r.to.map_or("other".to_string(), |t| services[t].id.clone())),
+                Value::Text(services[r.to].id.clone()),
                 category(r.category),
                 Value::Real(r.requests),
-                yes_no(r.receiver_serves),
+                yes_no(Some(r.receiver_serves)),
             ];
             (geometry, values)
         })
@@ -373,7 +447,7 @@ fn layers(options: &NeedsOptions, prepared: &Prepared, needs: &Needs) -> Vec<Out
             "needs_referrals",
             Granularity::Service,
             ("Rete degli invii tra sportelli", "Referral network between desks"),
-            ("Richieste inviate da uno sportello a un altro, per categoria; «no» segnala uno sportello che riceve richieste di una categoria che non offre.".into(), "Requests referred from one desk to another, per category; 'no' flags a desk receiving requests of a category it does not offer.".into()),
+            (format!("Richieste inviate da uno sportello a un altro, per categoria; «no» segnala uno sportello che riceve richieste di una categoria che non offre. {rule_it}"), format!("Requests referred from one desk to another, per category; 'no' flags a desk receiving requests of a category it does not offer. {rule_en}")),
             fields,
             note,
         ),
@@ -399,7 +473,7 @@ fn layers(options: &NeedsOptions, prepared: &Prepared, needs: &Needs) -> Vec<Out
                 Value::Text(services[d.desk].id.clone()),
                 Value::Text(services[d.desk].name.clone()),
                 category(d.category),
-                count(d.requests),
+                Value::Real(d.requests),
                 yes_no(Some(d.serves_category)),
                 Value::Real(d.referrals_received),
             ];
@@ -428,8 +502,8 @@ fn layers(options: &NeedsOptions, prepared: &Prepared, needs: &Needs) -> Vec<Out
         text_field(
             "language",
             Role::Label,
-            "Lingua («other»: le altre insieme)",
-            "Language ('other': the others together)",
+            "Lingua («other»: le richieste in nessuna parte pubblicata)",
+            "Language ('other': the requests in no published part)",
         ),
         requests_field("requests", "Richieste", "Requests"),
         text_field(
@@ -460,7 +534,7 @@ fn layers(options: &NeedsOptions, prepared: &Prepared, needs: &Needs) -> Vec<Out
             "needs_languages",
             Granularity::Zone,
             ("Lingue dei richiedenti e lingue offerte", "Requesters' languages and languages offered"),
-            (format!("Per zona e categoria, le lingue usate dai richiedenti e se uno sportello della categoria entro {minutes} minuti le parla."), format!("Per zone and category, the languages requesters used and whether a desk of the category within {minutes} minutes speaks them.")),
+            (format!("Per zona e categoria, le lingue usate dai richiedenti e se uno sportello della categoria entro {minutes} minuti le parla. {rule_it}"), format!("Per zone and category, the languages requesters used and whether a desk of the category within {minutes} minutes speaks them. {rule_en}")),
             fields,
             note,
         ),
@@ -503,7 +577,7 @@ fn layers(options: &NeedsOptions, prepared: &Prepared, needs: &Needs) -> Vec<Out
             "needs_bypass_languages",
             Granularity::Total,
             ("Richieste oltre lo sportello più vicino, per lingua", "Requests bypassing the nearest desk, by language"),
-            ("Quota delle richieste presentate a uno sportello più lontano del più vicino della categoria: un indizio di lingua, orari o qualità.".into(), "Share of requests made at a desk farther than the category's nearest: a hint of language, hours or quality.".into()),
+            (format!("Quota delle richieste presentate a uno sportello più lontano del più vicino della categoria: un indizio di lingua, orari o qualità. {rule_it}"), format!("Share of requests made at a desk farther than the category's nearest: a hint of language, hours or quality. {rule_en}")),
             fields,
             note,
         ),
@@ -516,12 +590,7 @@ fn layers(options: &NeedsOptions, prepared: &Prepared, needs: &Needs) -> Vec<Out
     let fields = vec![
         text_field("desk_id", Role::Id, "Sportello", "Desk"),
         text_field("category", Role::Category, "Categoria", "Category"),
-        text_field(
-            "month",
-            Role::Label,
-            "Mese (AAAA-MM; «other»: gli altri insieme)",
-            "Month (YYYY-MM; 'other': the others together)",
-        ),
+        text_field("month", Role::Label, "Mese (AAAA-MM)", "Month (YYYY-MM)"),
         requests_field("requests", "Richieste", "Requests"),
         requests_field(
             "change_vs_year_before",
@@ -534,7 +603,7 @@ fn layers(options: &NeedsOptions, prepared: &Prepared, needs: &Needs) -> Vec<Out
         .monthly
         .iter()
         .map(|m| {
-            let month = m.month.map_or("other".to_string(), |m| format!("{:04}-{:02}", m / 12, m % 12 + 1));
+            let month = format!("{:04}-{:02}", m.month / 12, m.month % 12 + 1);
             let values = vec![
                 Value::Text(services[m.desk].id.clone()),
                 category(m.category),
@@ -566,7 +635,6 @@ fn layers(options: &NeedsOptions, prepared: &Prepared, needs: &Needs) -> Vec<Out
         minutes_field("decay_minutes", "Tempo di decadimento T (exp(-t/T))", "Decay time T (exp(-t/T))"),
         minutes_field("standard_error_minutes", "Errore standard di T", "Standard error of T"),
         FieldSchema::new("beta_per_min", FieldKind::Real, Role::Index, Some("1/min"), "Beta", "Beta"),
-        requests_field("requests_used", "Richieste usate", "Requests used"),
     ];
     let rows = needs
         .decay
@@ -577,7 +645,6 @@ fn layers(options: &NeedsOptions, prepared: &Prepared, needs: &Needs) -> Vec<Out
                 Value::Real(d.decay_minutes),
                 Value::Real(d.standard_error_minutes),
                 Value::Real(d.beta_per_min),
-                Value::Real(d.requests_used),
             ];
             (None, values)
         })

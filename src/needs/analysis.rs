@@ -1,10 +1,20 @@
 //! What the desks' records say: flows, bypass, observed against modelled
 //! access, unmet and referred requests, languages, months, and the distance
-//! decay fitted to the flows. Every count leaving here has passed the one
-//! disclosure rule of [`crate::privacy`]: the zone × category and desk ×
-//! category tables are protected with their totals (their shared category
-//! totals suppressed alike), and every other count is a breakdown of a
-//! published cell of one of them.
+//! decay fitted to the flows.
+//!
+//! Every count leaving here comes from one tree, so that no two published
+//! numbers can be subtracted to give back a small one ([`crate::privacy`]):
+//!
+//! 1. the zone × category table, protected with its totals (the only counts
+//!    taken straight from the records);
+//! 2. each published cell broken down by desk: the flows, parts below the
+//!    minimum merged into "other";
+//! 3. each published flow broken down, separately, by outcome (served,
+//!    unmet, referred to each desk), by month and by language, small parts
+//!    merged and never shown;
+//! 4. everything else (outcomes, bypass and languages per zone, the
+//!    referral network, desks, months) is a sum of published parts of level
+//!    2 or 3: small flows and small parts are left out of it, never guessed.
 
 use super::records::{Outcome, Requests};
 use crate::accessibility::{default_zones, e2sfca, CostMatrix, Pair};
@@ -46,6 +56,9 @@ pub struct Settings {
     pub served_within_s: f64,
     /// Number of categories of the vocabulary.
     pub categories: usize,
+    /// Flows are counted per period of this many months (12: calendar
+    /// years; 1: months); over all the records when `None`.
+    pub months_per_period: Option<u32>,
 }
 
 /// One zone and category.
@@ -65,6 +78,8 @@ pub struct ZoneNeed {
     pub bypass_extra_min: Option<f64>,
     /// Time to the nearest desk of the category, minutes.
     pub nearest_min: Option<f64>,
+    /// Share of the requests that the published flows hold (the rest are in small flows, merged).
+    pub in_published_flows: Option<f64>,
     /// E2SFCA accessibility (default steps) and gap score, as the accessibility job computes them.
     pub access: f64,
     pub gap_score: f64,
@@ -72,26 +87,30 @@ pub struct ZoneNeed {
     pub languages_not_offered: Vec<String>,
 }
 
-/// Requests from a zone to a desk (`None`: the other desks together).
+/// Requests from a zone to a desk in a period (`None`: the other desks, or
+/// the other periods, together).
 #[derive(Debug, Clone)]
 pub struct Flow {
     pub zone: usize,
     pub desk: Option<usize>,
     pub category: usize,
+    /// The first month of the period (months since year 0); `None` for all
+    /// the records, and for "other": the requests in no published flow.
+    pub period: Option<u32>,
     pub requests: f64,
     /// Minutes; `None` for "other" or out of reach.
     pub travel_min: Option<f64>,
 }
 
-/// Referrals from a desk to a desk (`None`: the other desks together).
+/// Referrals from a desk to a desk (sums of the published parts).
 #[derive(Debug, Clone)]
 pub struct Referral {
     pub from: usize,
-    pub to: Option<usize>,
+    pub to: usize,
     pub category: usize,
     pub requests: f64,
-    /// Whether the receiving desk lists the category (`None` for "other").
-    pub receiver_serves: Option<bool>,
+    /// Whether the receiving desk lists the category.
+    pub receiver_serves: bool,
 }
 
 /// Requests in a language from a zone, for a category (`None`: the other languages).
@@ -115,24 +134,24 @@ pub struct LanguageBypass {
     pub share: Option<f64>,
 }
 
-/// Requests at a desk in a month (`None`: the other months).
+/// Requests at a desk in a month (sums of the published parts).
 #[derive(Debug, Clone)]
 pub struct Monthly {
     pub desk: usize,
     pub category: usize,
-    pub month: Option<u32>,
+    pub month: u32,
     pub requests: f64,
     /// Against the same month a year earlier, when both are published.
     pub change: Option<f64>,
     pub change_pct: Option<f64>,
 }
 
-/// One desk and category.
+/// One desk and category (sums of the published flows and parts).
 #[derive(Debug, Clone)]
 pub struct DeskNeed {
     pub desk: usize,
     pub category: usize,
-    pub requests: Option<f64>,
+    pub requests: f64,
     pub serves_category: bool,
     /// Referrals received in the category, from the published referral lines.
     pub referrals_received: f64,
@@ -165,14 +184,38 @@ pub struct Needs {
     pub desks: Vec<DeskNeed>,
     /// `None` when no zone has a choice of desks.
     pub decay: Option<DecayFit>,
-    /// Counts suppressed in the two protected tables (cells and totals).
+    /// Counts suppressed in the zone × category table (cells and totals).
     pub suppressed: usize,
     pub zone_table: ProtectedTable,
-    pub desk_table: ProtectedTable,
 }
 
 fn add<K: std::hash::Hash + Eq>(map: &mut HashMap<K, f64>, key: K) {
     *map.entry(key).or_insert(0.0) += 1.0;
+}
+
+/// A part of a flow by outcome: served, unmet, or referred to a desk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Fate {
+    Served,
+    Unmet,
+    ReferredTo(u32),
+}
+
+/// Each flow's parts (level 3), by flow.
+type Parts<K> = HashMap<(u32, u8, u32), Vec<(K, f64)>>;
+
+fn push_part<K>(parts: &mut Parts<K>, flow: (u32, u8, u32), key: K) {
+    let list = parts.entry(flow).or_default();
+    list.push((key, 1.0));
+}
+
+/// Counts a list of single-request parts into one count per key.
+fn counted<K: std::hash::Hash + Eq + Copy>(parts: Vec<(K, f64)>) -> Vec<(K, f64)> {
+    let mut counts: HashMap<K, f64> = HashMap::new();
+    for (key, n) in parts {
+        *counts.entry(key).or_insert(0.0) += n;
+    }
+    counts.into_iter().collect()
 }
 
 /// Runs every analysis; see the module documentation.
@@ -197,53 +240,294 @@ pub fn analyse(
             members[c].iter().filter_map(|&d| times.get(z, d)).min_by(f64::total_cmp)
         })
         .collect();
+    // a request bypasses when its desk is farther than the category's nearest (or out of reach)
+    let bypasses = |z: usize, c: usize, d: usize| match (times.get(z, d), nearest[z * c_count + c]) {
+        (Some(t), Some(best)) => t > best + 1e-6,
+        (None, _) => true,
+        (Some(_), None) => false,
+    };
 
     // one pass over the records
     let mut zone_cells = vec![vec![0.0; c_count]; z_count];
-    let mut desk_cells = vec![vec![0.0; c_count]; d_count];
     let mut flows: HashMap<(u32, u8, u32), f64> = HashMap::new();
-    let mut outcomes: HashMap<(u32, u8, Outcome), f64> = HashMap::new();
-    let mut bypass: HashMap<(u32, u8, bool), f64> = HashMap::new();
-    let mut bypass_extra_s = vec![0.0; z_count * c_count];
-    let mut bypass_known = vec![0.0; z_count * c_count];
-    let mut languages: HashMap<(u32, u8, u16), f64> = HashMap::new();
-    let mut language_bypass: HashMap<(u8, u16, bool), f64> = HashMap::new();
-    let mut referrals: HashMap<(u32, u8, Option<u32>), f64> = HashMap::new();
-    let mut months: HashMap<(u32, u8, u32), f64> = HashMap::new();
+    let mut fates: Parts<Fate> = HashMap::new();
+    let mut months: Parts<u32> = HashMap::new();
+    let mut languages: Parts<u16> = HashMap::new();
     for i in 0..requests.len() {
         let (z, d, c) = (requests.zone[i], requests.desk[i], requests.category[i]);
-        let (zu, du, cu) = (z as usize, d as usize, c as usize);
-        zone_cells[zu][cu] += 1.0;
-        desk_cells[du][cu] += 1.0;
+        zone_cells[z as usize][c as usize] += 1.0;
         add(&mut flows, (z, c, d));
-        add(&mut outcomes, (z, c, requests.outcome[i]));
-        let chosen = times.get(zu, du);
-        let best = nearest[zu * c_count + cu];
-        let bypassed = match (chosen, best) {
-            (Some(t), Some(b)) => {
-                if t > b + 1e-6 {
-                    bypass_extra_s[zu * c_count + cu] += t - b;
-                    bypass_known[zu * c_count + cu] += 1.0;
-                }
-                t > b + 1e-6
-            }
-            (None, _) => true,
-            (Some(_), None) => false,
+        let fate = match (requests.outcome[i], requests.referred_to[i]) {
+            (Outcome::Referred, Some(to)) => Fate::ReferredTo(to),
+            (Outcome::Unmet, _) => Fate::Unmet,
+            _ => Fate::Served,
         };
-        add(&mut bypass, (z, c, bypassed));
-        add(&mut languages, (z, c, requests.language[i]));
-        add(&mut language_bypass, (c, requests.language[i], bypassed));
-        let to = if requests.outcome[i] == Outcome::Referred { requests.referred_to[i] } else { None };
-        add(&mut referrals, (d, c, to));
-        add(&mut months, (d, c, requests.month[i]));
+        push_part(&mut fates, (z, c, d), fate);
+        push_part(&mut months, (z, c, d), requests.month[i]);
+        push_part(&mut languages, (z, c, d), requests.language[i]);
     }
 
-    // the two tables with totals, their shared category totals suppressed alike
-    let (zone_table, desk_table) = protect_linked(&zone_cells, &desk_cells, k);
-    let suppressed =
-        [&zone_table, &desk_table].iter().flat_map(|t| t.suppressed.iter().flatten()).filter(|s| **s).count();
+    // level 1: the zone × category table with its totals
+    let zone_table = protect_table(&zone_cells, k, &[]);
+    let suppressed = zone_table.suppressed.iter().flatten().filter(|s| **s).count();
 
-    // observed against modelled: E2SFCA and gap score per category
+    // level 2: each published cell by desk
+    let mut flow_parts: HashMap<(u32, u8), Vec<(u32, f64)>> = HashMap::new();
+    for (&(z, c, d), &n) in &flows {
+        flow_parts.entry((z, c)).or_default().push((d, n));
+    }
+    let mut published_flows: Vec<((u32, u8, u32), f64)> = Vec::new();
+    for ((z, c), parts) in flow_parts {
+        if zone_table.published(z as usize, c as usize).is_none() {
+            continue;
+        }
+        if let Some(b) = merged_breakdown(parts, k) {
+            published_flows.extend(b.parts.into_iter().map(|(d, n)| ((z, c, d), n)));
+        }
+    }
+    published_flows.sort_by(|a, b| a.0.cmp(&b.0));
+
+    // level 3: each published flow by outcome, month and language; sums of the published parts
+    let mut fate_sums: HashMap<(u32, u8), [f64; 3]> = HashMap::new();
+    let mut network: BTreeMap<(u32, u8, u32), f64> = BTreeMap::new();
+    let mut month_sums: BTreeMap<(u32, u8, u32), f64> = BTreeMap::new();
+    let mut period_sums: BTreeMap<(u32, u8, u32, u32), f64> = BTreeMap::new();
+    let mut language_sums: BTreeMap<(u32, u8, u16), f64> = BTreeMap::new();
+    let mut language_bypass: BTreeMap<(u8, u16), (f64, f64)> = BTreeMap::new();
+    for &(flow, _) in &published_flows {
+        let (z, c, d) = flow;
+        if let Some(b) = fates.remove(&flow).and_then(|p| merged_breakdown(counted(p), k)) {
+            for (fate, n) in b.parts {
+                let sums = fate_sums.entry((z, c)).or_insert([0.0; 3]);
+                match fate {
+                    Fate::Served => sums[0] += n,
+                    Fate::ReferredTo(to) => {
+                        sums[1] += n;
+                        *network.entry((d, c, to)).or_insert(0.0) += n;
+                    }
+                    Fate::Unmet => sums[2] += n,
+                }
+            }
+        }
+        if let Some(b) = months.remove(&flow).and_then(|p| merged_breakdown(counted(p), k)) {
+            for (month, n) in b.parts {
+                *month_sums.entry((d, c, month)).or_insert(0.0) += n;
+                if let Some(every) = settings.months_per_period {
+                    *period_sums.entry((z, c, d, month / every * every)).or_insert(0.0) += n;
+                }
+            }
+        }
+        if let Some(b) = languages.remove(&flow).and_then(|p| merged_breakdown(counted(p), k)) {
+            let bypassed = bypasses(z as usize, c as usize, d as usize);
+            for (language, n) in b.parts {
+                *language_sums.entry((z, c, language)).or_insert(0.0) += n;
+                let entry = language_bypass.entry((c, language)).or_insert((0.0, 0.0));
+                entry.0 += n;
+                if bypassed {
+                    entry.1 += n;
+                }
+            }
+        }
+    }
+
+    let (access, gap_score) = modelled(zones, times, services, &members, settings)?;
+
+    // flows: per desk over all records, or per desk and period from the months' parts
+    let mut flow_rows = Vec::new();
+    for &((z, c, d), n) in &published_flows {
+        let (zu, cu, du) = (z as usize, c as usize, d as usize);
+        let travel_min = times.get(zu, du).map(|t| t / 60.0);
+        if settings.months_per_period.is_none() {
+            flow_rows.push(Flow { zone: zu, desk: Some(du), category: cu, period: None, requests: n, travel_min });
+        }
+    }
+    for (&(z, c, d, period), &n) in &period_sums {
+        let (zu, cu, du) = (z as usize, c as usize, d as usize);
+        let travel_min = times.get(zu, du).map(|t| t / 60.0);
+        flow_rows.push(Flow { zone: zu, desk: Some(du), category: cu, period: Some(period), requests: n, travel_min });
+    }
+    // "other": what the cell holds beyond the rows shown (derived from published numbers)
+    let mut shown: HashMap<(usize, usize), f64> = HashMap::new();
+    for f in &flow_rows {
+        *shown.entry((f.zone, f.category)).or_insert(0.0) += f.requests;
+    }
+    for z in 0..z_count {
+        for c in 0..c_count {
+            let rest = zone_table.published(z, c).unwrap_or(0.0) - shown.get(&(z, c)).copied().unwrap_or(0.0);
+            if zone_table.published(z, c).is_some() && rest > 0.0 {
+                flow_rows.push(Flow {
+                    zone: z,
+                    desk: None,
+                    category: c,
+                    period: None,
+                    requests: rest,
+                    travel_min: None,
+                });
+            }
+        }
+    }
+
+    // zones
+    let mut in_flows: HashMap<(u32, u8), (f64, f64, f64)> = HashMap::new(); // all, bypassing, extra minutes x requests
+    for &((z, c, d), n) in &published_flows {
+        let (zu, cu, du) = (z as usize, c as usize, d as usize);
+        let entry = in_flows.entry((z, c)).or_insert((0.0, 0.0, 0.0));
+        entry.0 += n;
+        if bypasses(zu, cu, du) {
+            entry.1 += n;
+            if let (Some(t), Some(best)) = (times.get(zu, du), nearest[zu * c_count + cu]) {
+                entry.2 += n * (t - best) / 60.0;
+            }
+        }
+    }
+    let mut language_rows = Vec::new();
+    let mut zone_needs = Vec::new();
+    for z in 0..z_count {
+        for (c, desks_of_c) in members.iter().enumerate() {
+            let i = z * c_count + c;
+            let published = zone_table.published(z, c);
+            let key = (z as u32, c as u8);
+            let mut need = ZoneNeed {
+                zone: z,
+                category: c,
+                requests: published,
+                rate_per_1000: published
+                    .filter(|_| zones.population[z] > 0.0)
+                    .map(|n| n / zones.population[z] * 1000.0),
+                nearest_min: nearest[i].map(|t| t / 60.0),
+                access: access[i],
+                gap_score: gap_score[i],
+                ..Default::default()
+            };
+            if let Some(&(all, bypassing, extra)) = in_flows.get(&key) {
+                need.in_published_flows = published.filter(|n| *n > 0.0).map(|n| all / n);
+                need.bypassing = Some(bypassing);
+                need.bypass_share = Some(bypassing / all);
+                need.bypass_extra_min =
+                    (bypassing > 0.0).then(|| extra / bypassing).filter(|m| m.is_finite() && *m > 0.0);
+                let sums = fate_sums.get(&key).copied().unwrap_or_default();
+                (need.served, need.referred, need.unmet) = (Some(sums[0]), Some(sums[1]), Some(sums[2]));
+            }
+            let mut shown = 0.0;
+            for (&(_, _, l), &n) in language_sums.range((z as u32, c as u8, 0)..=(z as u32, c as u8, u16::MAX)) {
+                let code = &requests.languages[l as usize];
+                let offered = desks_of_c.iter().any(|&d| {
+                    times.get(z, d).is_some_and(|t| t <= settings.served_within_s)
+                        && services[d].languages.iter().any(|s| s == code)
+                });
+                if !offered {
+                    need.languages_not_offered.push(code.clone());
+                }
+                shown += n;
+                language_rows.push(LanguageNeed {
+                    zone: z,
+                    category: c,
+                    language: Some(code.clone()),
+                    requests: n,
+                    offered: Some(offered),
+                });
+            }
+            if let Some(rest) = published.map(|n| n - shown).filter(|rest| *rest > 0.0) {
+                language_rows.push(LanguageNeed {
+                    zone: z,
+                    category: c,
+                    language: None,
+                    requests: rest,
+                    offered: None,
+                });
+            }
+            zone_needs.push(need);
+        }
+    }
+
+    let bypass_by_language = language_bypass
+        .into_iter()
+        .map(|((c, l), (all, bypassing))| LanguageBypass {
+            category: c as usize,
+            language: requests.languages[l as usize].clone(),
+            requests: Some(all),
+            bypassing: Some(bypassing),
+            share: Some(bypassing / all),
+        })
+        .collect();
+    let referrals: Vec<Referral> = network
+        .into_iter()
+        .map(|((from, c, to), n)| Referral {
+            from: from as usize,
+            to: to as usize,
+            category: c as usize,
+            requests: n,
+            receiver_serves: services[to as usize].categories.contains(c as usize),
+        })
+        .collect();
+    let monthly = month_sums
+        .iter()
+        .map(|(&(d, c, month), &n)| {
+            let before = month.checked_sub(12).and_then(|m| month_sums.get(&(d, c, m)));
+            Monthly {
+                desk: d as usize,
+                category: c as usize,
+                month,
+                requests: n,
+                change: before.map(|b| n - b),
+                change_pct: before.filter(|b| **b > 0.0).map(|b| (n - b) / b * 100.0),
+            }
+        })
+        .collect();
+    let mut desk_sums: BTreeMap<(usize, usize), (f64, f64)> = BTreeMap::new();
+    for &((_, c, d), n) in &published_flows {
+        desk_sums.entry((d as usize, c as usize)).or_insert((0.0, 0.0)).0 += n;
+    }
+    for r in &referrals {
+        desk_sums.entry((r.to, r.category)).or_insert((0.0, 0.0)).1 += r.requests;
+    }
+    for (d, service) in services.iter().enumerate() {
+        for c in (0..c_count).filter(|&c| service.categories.contains(c)) {
+            desk_sums.entry((d, c)).or_insert((0.0, 0.0));
+        }
+    }
+    let desks = desk_sums
+        .into_iter()
+        .map(|((d, c), (requests, received))| DeskNeed {
+            desk: d,
+            category: c,
+            requests,
+            serves_category: services[d].categories.contains(c),
+            referrals_received: received,
+        })
+        .collect();
+
+    let merged: HashMap<(u32, u8), f64> = flow_rows
+        .iter()
+        .filter(|f| f.desk.is_none())
+        .map(|f| ((f.zone as u32, f.category as u8), f.requests))
+        .collect();
+    let decay = fit_decay(&members, times, &published_flows, &merged).filter(|fit| fit.requests_used >= k);
+    Ok(Needs {
+        zones: zone_needs,
+        flows: flow_rows,
+        referrals,
+        languages: language_rows,
+        bypass_by_language,
+        monthly,
+        desks,
+        decay,
+        suppressed,
+        zone_table,
+    })
+}
+
+/// E2SFCA accessibility (default steps) and gap score per zone and
+/// category, as the accessibility job computes them, for the observed rates
+/// to be read beside.
+fn modelled(
+    zones: &Zones,
+    times: &Times,
+    services: &[Service],
+    members: &[Vec<usize>],
+    settings: &Settings,
+) -> Result<(Vec<f64>, Vec<f64>)> {
+    let (z_count, c_count) = (zones.population.len(), settings.categories);
     let mut access = vec![0.0; z_count * c_count];
     let mut gap_score = vec![0.0; z_count * c_count];
     let steps = default_zones();
@@ -273,290 +557,96 @@ pub fn analyse(
             gap_score[z * c_count + c] = gaps[z].score;
         }
     }
-
-    let mut zone_needs = Vec::new();
-    let mut flow_rows = Vec::new();
-    let mut language_rows = Vec::new();
-    for z in 0..z_count {
-        for (c, desks_of_c) in members.iter().enumerate() {
-            let i = z * c_count + c;
-            let published = zone_table.published(z, c);
-            let mut need = ZoneNeed {
-                zone: z,
-                category: c,
-                requests: published,
-                nearest_min: nearest[i].map(|t| t / 60.0),
-                access: access[i],
-                gap_score: gap_score[i],
-                ..Default::default()
-            };
-            need.rate_per_1000 =
-                published.filter(|_| zones.population[z] > 0.0).map(|n| n / zones.population[z] * 1000.0);
-            if published.is_some_and(|n| n > 0.0) {
-                let (z32, c8) = (z as u32, c as u8);
-                // outcomes
-                let parts: Vec<(Outcome, f64)> = [Outcome::Served, Outcome::Referred, Outcome::Unmet]
-                    .iter()
-                    .map(|&o| (o, outcomes.get(&(z32, c8, o)).copied().unwrap_or(0.0)))
-                    .collect();
-                if let Some(b) = merged_breakdown(parts, k) {
-                    let part =
-                        |o: Outcome| b.parts.iter().find(|p| p.0 == o).map(|p| p.1).or((b.other == 0.0).then_some(0.0));
-                    need.served = part(Outcome::Served);
-                    need.referred = part(Outcome::Referred);
-                    need.unmet = part(Outcome::Unmet);
-                }
-                // bypass
-                let parts: Vec<(bool, f64)> =
-                    [true, false].iter().map(|&b| (b, bypass.get(&(z32, c8, b)).copied().unwrap_or(0.0))).collect();
-                if let Some(b) = merged_breakdown(parts, k) {
-                    let bypassing = b.parts.iter().find(|p| p.0).map(|p| p.1).or((b.other == 0.0).then_some(0.0));
-                    need.bypassing = bypassing;
-                    need.bypass_share = bypassing.and_then(|n| published.map(|all| n / all));
-                    need.bypass_extra_min = bypassing
-                        .filter(|n| *n > 0.0 && bypass_known[i] > 0.0)
-                        .map(|_| bypass_extra_s[i] / bypass_known[i] / 60.0);
-                }
-                // flows by desk
-                let parts: Vec<(usize, f64)> =
-                    (0..d_count).filter_map(|d| flows.get(&(z32, c8, d as u32)).map(|&n| (d, n))).collect();
-                if let Some(b) = merged_breakdown(parts, k) {
-                    for (d, n) in b.parts {
-                        let travel_min = times.get(z, d).map(|t| t / 60.0);
-                        flow_rows.push(Flow { zone: z, desk: Some(d), category: c, requests: n, travel_min });
-                    }
-                    if b.other > 0.0 {
-                        flow_rows.push(Flow { zone: z, desk: None, category: c, requests: b.other, travel_min: None });
-                    }
-                }
-                // languages
-                let parts: Vec<(u16, f64)> = (0..requests.languages.len() as u16)
-                    .filter_map(|l| languages.get(&(z32, c8, l)).map(|&n| (l, n)))
-                    .collect();
-                if let Some(b) = merged_breakdown(parts, k) {
-                    for (l, n) in b.parts {
-                        let code = &requests.languages[l as usize];
-                        let offered = desks_of_c.iter().any(|&d| {
-                            times.get(z, d).is_some_and(|t| t <= settings.served_within_s)
-                                && services[d].languages.iter().any(|s| s == code)
-                        });
-                        if !offered {
-                            need.languages_not_offered.push(code.clone());
-                        }
-                        let language = Some(code.clone());
-                        language_rows.push(LanguageNeed {
-                            zone: z,
-                            category: c,
-                            language,
-                            requests: n,
-                            offered: Some(offered),
-                        });
-                    }
-                    if b.other > 0.0 {
-                        language_rows.push(LanguageNeed {
-                            zone: z,
-                            category: c,
-                            language: None,
-                            requests: b.other,
-                            offered: None,
-                        });
-                    }
-                }
-            }
-            zone_needs.push(need);
-        }
-    }
-
-    // bypass by language: a breakdown of each published category total
-    let mut bypass_by_language = Vec::new();
-    for c in 0..c_count {
-        if zone_table.published(z_count, c).is_none_or(|n| n == 0.0) {
-            continue;
-        }
-        let parts: Vec<((u16, bool), f64)> = language_bypass
-            .iter()
-            .filter(|((cc, _, _), _)| *cc as usize == c)
-            .map(|(&(_, l, b), &n)| ((l, b), n))
-            .collect();
-        let Some(b) = merged_breakdown(parts, k) else { continue };
-        let mut by_language: BTreeMap<&str, (Option<f64>, Option<f64>)> = BTreeMap::new();
-        for ((l, bypassed), n) in &b.parts {
-            let entry = by_language.entry(requests.languages[*l as usize].as_str()).or_insert((None, None));
-            if *bypassed {
-                entry.0 = Some(*n);
-            } else {
-                entry.1 = Some(*n);
-            }
-        }
-        for (language, (bypassing, not)) in by_language {
-            let requests = bypassing.zip(not).map(|(a, b)| a + b);
-            let share = bypassing.zip(requests).map(|(a, all)| a / all);
-            bypass_by_language.push(LanguageBypass {
-                category: c,
-                language: language.to_string(),
-                requests,
-                bypassing,
-                share,
-            });
-        }
-    }
-
-    // desks: referrals and months, breakdowns of the desk × category cells
-    let mut referral_rows = Vec::new();
-    let mut monthly = Vec::new();
-    for d in 0..d_count {
-        for c in 0..c_count {
-            if desk_table.published(d, c).is_none_or(|n| n == 0.0) {
-                continue;
-            }
-            let (d32, c8) = (d as u32, c as u8);
-            let parts: Vec<(Option<u32>, f64)> = referrals
-                .iter()
-                .filter(|((dd, cc, _), _)| *dd == d32 && *cc == c8)
-                .map(|(&(_, _, to), &n)| (to, n))
-                .collect();
-            if let Some(b) = merged_breakdown(parts, k) {
-                for (to, n) in b.parts.into_iter().filter(|p| p.0.is_some()) {
-                    let to = to.map(|t| t as usize);
-                    let receiver_serves = to.map(|t| services[t].categories.contains(c));
-                    referral_rows.push(Referral { from: d, to, category: c, requests: n, receiver_serves });
-                }
-            }
-            let parts: Vec<(u32, f64)> = months
-                .iter()
-                .filter(|((dd, cc, _), _)| *dd == d32 && *cc == c8)
-                .map(|(&(_, _, m), &n)| (m, n))
-                .collect();
-            if let Some(b) = merged_breakdown(parts, k) {
-                let published: HashMap<u32, f64> = b.parts.iter().copied().collect();
-                let mut rows: Vec<(u32, f64)> = b.parts;
-                rows.sort_by_key(|r| r.0);
-                for (month, n) in rows {
-                    let before = month.checked_sub(12).and_then(|m| published.get(&m));
-                    let change = before.map(|b| n - b);
-                    let change_pct = before.filter(|b| **b > 0.0).map(|b| (n - b) / b * 100.0);
-                    monthly.push(Monthly { desk: d, category: c, month: Some(month), requests: n, change, change_pct });
-                }
-                if b.other > 0.0 {
-                    monthly.push(Monthly {
-                        desk: d,
-                        category: c,
-                        month: None,
-                        requests: b.other,
-                        change: None,
-                        change_pct: None,
-                    });
-                }
-            }
-        }
-    }
-    let desks = (0..d_count)
-        .flat_map(|d| (0..c_count).map(move |c| (d, c)))
-        .filter(|&(d, c)| desk_cells[d][c] > 0.0 || services[d].categories.contains(c))
-        .map(|(d, c)| DeskNeed {
-            desk: d,
-            category: c,
-            requests: desk_table.published(d, c),
-            serves_category: services[d].categories.contains(c),
-            referrals_received: referral_rows
-                .iter()
-                .filter(|r| r.to == Some(d) && r.category == c)
-                .map(|r| r.requests)
-                .sum(),
-        })
-        .collect();
-
-    let decay = fit_decay(requests, &members, times, &flows, c_count);
-    Ok(Needs {
-        zones: zone_needs,
-        flows: flow_rows,
-        referrals: referral_rows,
-        languages: language_rows,
-        bypass_by_language,
-        monthly,
-        desks,
-        decay,
-        suppressed,
-        zone_table,
-        desk_table,
-    })
+    Ok((access, gap_score))
 }
 
-/// Protects the zone and desk tables; a category total suppressed in one is
-/// suppressed in the other (both publish the same totals), until they agree.
-fn protect_linked(zone_cells: &[Vec<f64>], desk_cells: &[Vec<f64>], k: f64) -> (ProtectedTable, ProtectedTable) {
-    let mut forced: Vec<usize> = Vec::new();
-    loop {
-        let zone_table =
-            protect_table(zone_cells, k, &forced.iter().map(|&c| (zone_cells.len(), c)).collect::<Vec<_>>());
-        let desk_table =
-            protect_table(desk_cells, k, &forced.iter().map(|&c| (desk_cells.len(), c)).collect::<Vec<_>>());
-        let hidden = |t: &ProtectedTable| -> Vec<usize> {
-            let last = t.suppressed.len() - 1;
-            (0..t.suppressed[last].len()).filter(|&c| t.suppressed[last][c]).collect()
-        };
-        let mut both: Vec<usize> = hidden(&zone_table);
-        both.extend(hidden(&desk_table));
-        both.sort_unstable();
-        both.dedup();
-        if both == hidden(&zone_table) && both == hidden(&desk_table) {
-            return (zone_table, desk_table);
-        }
-        forced = both;
-    }
+/// One zone and category's choice of desk, as published: the travel times
+/// of the desks it could choose (minutes) and the requests of each chosen
+/// alternative (a published flow's desk, or the merged rest as one).
+struct Choice {
+    times_min: Vec<f64>,
+    /// `(desks of the alternative as indices into times_min, requests)`.
+    alternatives: Vec<(Vec<usize>, f64)>,
 }
 
 /// Maximum likelihood of `beta` in `P(desk | zone, category) ∝ exp(-beta t)`
-/// over the desks of the category in reach of the zone; Newton's method on
-/// the concave log-likelihood.
+/// over the desks of the category in reach of the zone, from the published
+/// flows only (so that the fit gives no merged flow back): each published
+/// flow is one alternative, and the requests in no published flow ("other")
+/// are one alternative made of the desks without a published flow. Keeping
+/// them, rather than dropping them, keeps the far desks' small flows in the
+/// likelihood; dropping them would make the decay look steeper than it is.
+/// Newton's method with step halving.
 fn fit_decay(
-    requests: &Requests,
     members: &[Vec<usize>],
     times: &Times,
-    flows: &HashMap<(u32, u8, u32), f64>,
-    categories: usize,
+    flows: &[((u32, u8, u32), f64)],
+    other: &HashMap<(u32, u8), f64>,
 ) -> Option<DecayFit> {
-    // per (zone, category) with a choice: the choice set's times (minutes) and the flows into it
-    let mut groups: BTreeMap<(u32, u8), Vec<(f64, f64)>> = BTreeMap::new();
-    for (&(z, c, d), &n) in flows {
-        let _ = requests;
-        let choice = &members[c as usize];
-        if !choice.contains(&(d as usize)) || times.get(z as usize, d as usize).is_none() {
+    let mut published: BTreeMap<(u32, u8), Vec<(usize, f64)>> = BTreeMap::new();
+    for &((z, c, d), n) in flows {
+        published.entry((z, c)).or_default().push((d as usize, n));
+    }
+    for &key in other.keys() {
+        published.entry(key).or_default();
+    }
+    let mut choices = Vec::new();
+    for ((z, c), shown) in published {
+        let reachable: Vec<(usize, f64)> =
+            members[c as usize].iter().filter_map(|&d| times.get(z as usize, d).map(|t| (d, t / 60.0))).collect();
+        if reachable.len() < 2 {
             continue;
         }
-        groups.entry((z, c)).or_insert_with(|| {
-            choice.iter().filter_map(|&j| times.get(z as usize, j)).map(|t| (t / 60.0, 0.0)).collect()
-        });
-        let t = times.get(z as usize, d as usize).map_or(0.0, |t| t / 60.0);
-        if let Some(slot) = groups.get_mut(&(z, c)).and_then(|g| g.iter_mut().find(|s| s.0 == t && s.1 >= 0.0)) {
-            slot.1 += n;
+        let mut alternatives = Vec::new();
+        let mut rest: Vec<usize> = Vec::new();
+        for (i, &(d, _)) in reachable.iter().enumerate() {
+            match shown.iter().find(|s| s.0 == d) {
+                Some(&(_, n)) => alternatives.push((vec![i], n)),
+                None => rest.push(i),
+            }
+        }
+        let merged = other.get(&(z, c)).copied().unwrap_or(0.0);
+        if !rest.is_empty() && merged > 0.0 {
+            alternatives.push((rest, merged));
+        }
+        if alternatives.iter().map(|a| a.1).sum::<f64>() > 0.0 {
+            choices.push(Choice { times_min: reachable.iter().map(|r| r.1).collect(), alternatives });
         }
     }
-    let _ = categories;
-    groups.retain(|_, g| g.len() > 1);
-    let used: f64 = groups.values().flatten().map(|s| s.1).sum();
+    let used: f64 = choices.iter().flat_map(|c| &c.alternatives).map(|a| a.1).sum();
     if used == 0.0 {
         return None;
     }
-    let mut beta = 1.0 / 15.0;
-    let mut iterations = 0;
+    // log of sum of exp(-beta t) over a set, its mean and variance of t
+    let moments = |times: &[f64], set: &mut dyn Iterator<Item = usize>, beta: f64, least: f64| {
+        let (mut total, mut first, mut second) = (0.0, 0.0, 0.0);
+        for i in set {
+            let w = (-beta * (times[i] - least)).exp();
+            total += w;
+            first += w * times[i];
+            second += w * times[i] * times[i];
+        }
+        let mean = first / total;
+        (total.ln() - beta * least, mean, second / total - mean * mean)
+    };
     let evaluate = |beta: f64| {
         let (mut ll, mut gradient, mut curvature) = (0.0, 0.0, 0.0);
-        for choice in groups.values() {
-            let least = choice.iter().map(|s| s.0).fold(f64::INFINITY, f64::min);
-            let weights: Vec<f64> = choice.iter().map(|s| (-beta * (s.0 - least)).exp()).collect();
-            let total: f64 = weights.iter().sum();
-            let mean: f64 = choice.iter().zip(&weights).map(|(s, w)| s.0 * w).sum::<f64>() / total;
-            let square: f64 = choice.iter().zip(&weights).map(|(s, w)| s.0 * s.0 * w).sum::<f64>() / total;
-            let chosen: f64 = choice.iter().map(|s| s.1).sum();
-            for (time, n) in choice {
-                ll += n * (-beta * (time - least) - total.ln());
-                gradient += n * (mean - time);
+        for choice in &choices {
+            let least = choice.times_min.iter().copied().fold(f64::INFINITY, f64::min);
+            let (log_all, mean_all, variance_all) = moments(&choice.times_min, &mut (0..choice.times_min.len()), beta, least);
+            let chosen: f64 = choice.alternatives.iter().map(|a| a.1).sum();
+            for (desks, n) in &choice.alternatives {
+                let (log_set, mean_set, variance_set) = moments(&choice.times_min, &mut desks.iter().copied(), beta, least);
+                ll += n * (log_set - log_all);
+                gradient += n * (mean_all - mean_set);
+                curvature -= n * variance_set;
             }
-            curvature += chosen * (square - mean * mean);
+            curvature += chosen * variance_all;
         }
         (ll, gradient, curvature)
     };
+    let mut beta = 1.0 / 15.0;
+    let mut iterations = 0;
     let (mut ll, mut gradient, mut curvature) = evaluate(beta);
     while iterations < 100 {
         iterations += 1;

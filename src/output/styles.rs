@@ -125,14 +125,14 @@ fn line_symbol(name: usize, colour: &str, width_mm: f64) -> String {
 
 /// How a graduated layer's features are drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Shape {
+pub enum Shape {
     Points,
     Lines,
     Areas,
 }
 
 impl Shape {
-    fn of(polygons: bool) -> Shape {
+    pub fn of(polygons: bool) -> Shape {
         if polygons {
             Shape::Areas
         } else {
@@ -249,10 +249,36 @@ pub fn sites_style() -> LayerStyle {
 /// first (underneath); `worst_served` (times to a service) puts units never
 /// reached in the last class and labels the last two classes at every scale.
 #[allow(clippy::too_many_arguments)]
+/// A graduated style: one field's values in classes.
+struct Graduated<'a> {
+    /// The style's name (category and measure), also its SLD title.
+    name: &'a str,
+    layer: &'a str,
+    field: &'a str,
+    classes: &'a [Class],
+    opacity: f64,
+    /// Draw the largest values first.
+    order_desc: bool,
+    default: bool,
+    shape: Shape,
+    /// NULL (never reached) counts as the last class, whose names are shown.
+    worst_served: bool,
+    /// Draw only the rows whose field (first) has this value (second): one
+    /// style per category of a table with a row per zone and category.
+    only: Option<(&'a str, &'a str)>,
+}
+
+impl Graduated<'_> {
+    fn style(&self) -> LayerStyle {
+        let Graduated { name, layer, field, classes, opacity, order_desc, default, shape, worst_served, only } = *self;
+        graduated(name, layer, field, classes, opacity, order_desc, default, shape, worst_served, only)
+    }
+}
+
+#[allow(clippy::too_many_arguments)] // unpacked from Graduated, the one caller
 fn graduated(
     name: &str,
     layer: &str,
-    title: &str,
     field: &str,
     classes: &[Class],
     opacity: f64,
@@ -260,7 +286,16 @@ fn graduated(
     default: bool,
     shape: Shape,
     worst_served: bool,
+    only: Option<(&str, &str)>,
 ) -> LayerStyle {
+    let title = name;
+    // a row of another category falls in no class
+    let only_sld = only.map_or(String::new(), |(f, v)| {
+        format!(
+            "<ogc:PropertyIsEqualTo><ogc:PropertyName>{f}</ogc:PropertyName><ogc:Literal>{}</ogc:Literal></ogc:PropertyIsEqualTo>",
+            escape(v)
+        )
+    });
     let mut ranges = String::new();
     let mut symbols = String::new();
     let mut rules = String::new();
@@ -309,7 +344,7 @@ fn graduated(
             ));
         }
         rules.push_str(&format!(
-            "<Rule><Name>class{i}</Name><Title>{}</Title><ogc:Filter><ogc:And><ogc:PropertyIsGreaterThanOrEqualTo><ogc:PropertyName>{field}</ogc:PropertyName>\
+            "<Rule><Name>class{i}</Name><Title>{}</Title><ogc:Filter><ogc:And>{only_sld}<ogc:PropertyIsGreaterThanOrEqualTo><ogc:PropertyName>{field}</ogc:PropertyName>\
 <ogc:Literal>{}</ogc:Literal></ogc:PropertyIsGreaterThanOrEqualTo><ogc:{upper_op}><ogc:PropertyName>{field}</ogc:PropertyName><ogc:Literal>{}</ogc:Literal>\
 </ogc:{upper_op}></ogc:And></ogc:Filter>{symbolizer}</Rule>\n",
             escape(&c.label),
@@ -323,8 +358,9 @@ fn graduated(
         String::new()
     };
     // none (never reached) counts as the last class
-    let attr = match classes.last() {
-        Some(last) if worst_served => escape(&format!("coalesce(\"{field}\", {})", last.upper)),
+    let attr = match (classes.last(), only) {
+        (Some(last), _) if worst_served => escape(&format!("coalesce(\"{field}\", {})", last.upper)),
+        (_, Some((f, v))) => escape(&format!("if(\"{f}\" = '{}', \"{field}\", NULL)", v.replace('\'', "''"))),
         _ => field.to_string(),
     };
     let renderer = format!(
@@ -377,7 +413,19 @@ pub fn bands_style(
             class
         })
         .collect();
-    graduated(title, layer, title, field, &classes, 0.6, true, true, Shape::of(polygons), label_worst)
+    Graduated {
+        name: title,
+        layer,
+        field,
+        classes: &classes,
+        opacity: 0.6,
+        order_desc: true,
+        default: true,
+        shape: Shape::of(polygons),
+        worst_served: label_worst,
+        only: None,
+    }
+    .style()
 }
 
 /// Labels, at every scale, the names of the units whose `field` is above
@@ -444,7 +492,19 @@ pub fn quintile_styles(
             let ranked: Vec<f64> = values.iter().copied().filter(|v| !no_gap || *v > 0.0).collect();
             // the units with a gap go from the palette's neutral middle to its most alarming end
             classes.extend(quintile_classes(&ranked, &palette[if no_gap { palette.len() / 2 } else { 0 }..]));
-            graduated(title, layer, title, field, &classes, 0.8, false, n == 0, Shape::of(polygons), false)
+            Graduated {
+                name: title,
+                layer,
+                field,
+                classes: &classes,
+                opacity: 0.8,
+                order_desc: false,
+                default: n == 0,
+                shape: Shape::of(polygons),
+                worst_served: false,
+                only: None,
+            }
+            .style()
         })
         .collect()
 }
@@ -454,7 +514,58 @@ pub fn quintile_styles(
 pub fn flows_style(layer: &str, field: &str, title: &str, values: &[f64]) -> LayerStyle {
     // the bands' palette goes from pale to dark: more requests, darker
     let classes = quintile_classes(values, &vocabulary().palettes.bands);
-    graduated(title, layer, title, field, &classes, 0.9, false, true, Shape::Lines, false)
+    Graduated {
+        name: title,
+        layer,
+        field,
+        classes: &classes,
+        opacity: 0.9,
+        order_desc: false,
+        default: true,
+        shape: Shape::Lines,
+        worst_served: false,
+        only: None,
+    }
+    .style()
+}
+
+/// One graduated style per category of a layer with a row per zone and
+/// category: each draws `field` of its category's rows only, in five classes
+/// at the quintiles of its values (pale to dark: more is darker), named by
+/// the category and `measure_it` / `measure_en`; the first is the default
+/// when `first_is_default`.
+pub fn per_category_styles(
+    layer: &str,
+    field: &str,
+    measure_it: &str,
+    measure_en: &str,
+    values: &[(usize, Vec<f64>)],
+    shape: Shape,
+    first_is_default: bool,
+) -> Vec<LayerStyle> {
+    let v = vocabulary();
+    values
+        .iter()
+        .filter(|(_, values)| !values.is_empty())
+        .enumerate()
+        .map(|(n, (category, values))| {
+            let classes = quintile_classes(values, &v.palettes.bands);
+            let name = category_measure(*category, measure_it, measure_en);
+            Graduated {
+                name: &name,
+                layer,
+                field,
+                classes: &classes,
+                opacity: 0.8,
+                order_desc: false,
+                default: first_is_default && n == 0,
+                shape,
+                worst_served: false,
+                only: Some(("category", &v.categories[*category].id)),
+            }
+            .style()
+        })
+        .collect()
 }
 
 /// Classes at the quintiles of `values`, coloured by `palette` spread over the classes there are.
@@ -488,6 +599,19 @@ mod tests {
         let values: Vec<f64> = (0..=10).map(f64::from).collect();
         assert_eq!(quintiles(&values), vec![0.0, 2.0, 4.0, 6.0, 8.0, 10.0]);
         assert_eq!(quintiles(&[3.0, 3.0, 3.0]), vec![3.0, 3.0]);
+    }
+
+    #[test]
+    fn per_category_styles_draw_only_their_category() {
+        let legal = vocabulary().categories.iter().position(|c| c.id == "legal").unwrap();
+        let values = vec![(legal, vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0])];
+        let styles = per_category_styles("zones", "rate", "tasso", "rate", &values, Shape::Areas, true);
+        assert_eq!(styles.len(), 1);
+        let style = &styles[0];
+        assert!(style.default && style.name.contains("rate") && style.name.contains("Legal help"));
+        assert!(style.qml.contains("attr=\"if(&quot;category&quot; = &apos;legal&apos;, &quot;rate&quot;, NULL)\""));
+        let rule = "<ogc:And><ogc:PropertyIsEqualTo><ogc:PropertyName>category</ogc:PropertyName><ogc:Literal>legal</ogc:Literal>";
+        assert_eq!(style.sld.matches(rule).count(), 5, "every class's rule is limited to the category");
     }
 
     #[test]
