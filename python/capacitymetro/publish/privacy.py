@@ -4,13 +4,16 @@ never by layer or field names.
 
 - Layers whose rows are finer than the zones (granularity ``unit``) are
   never public: their rows are removed and the layer is listed as left out.
-- Every field whose role is ``count_of_people`` passes one rule: a value
-  above zero and below the threshold (default 10, the ISTAT practice for
-  small cells) is suppressed (NULL). Then secondary suppression: within a
-  column of one group (the rows sharing a category) and within a row, a
-  single suppressed cell would be recovered from the totals, so the
-  smallest other cell there is suppressed too, until no group or row has
-  exactly one.
+- Every field whose role is ``count_of_people`` passes the core's one
+  disclosure rule (``capacitymetro.protect_table``, src/privacy.rs), applied
+  to each group (the rows sharing a category) as a table of rows by count
+  fields with its row and column totals: a value above zero and below the
+  threshold (default 10, the ISTAT practice for small cells) is suppressed
+  (NULL); then every suppressed value the totals would give back (one on
+  no cycle of suppressed values) is protected by suppressing the cells that
+  close a rectangle with it. The layer publishes no totals; the rule counts
+  them as known except those it withholds itself (small ones, or ones that
+  close a rectangle), which no other layer may publish either.
 - Service desks (granularity ``service``) are public contact data.
 """
 
@@ -22,6 +25,7 @@ import sqlite3
 import tempfile
 from pathlib import Path
 
+from .. import _core
 from .._core import CapacityMetroError
 
 SCHEMA_TABLES = ("capacitymetro_layers", "capacitymetro_fields")
@@ -69,25 +73,29 @@ def _declare_spatial_functions(db: sqlite3.Connection) -> None:
 
 def suppress(cells: dict, groups: dict, threshold: float) -> set:
     """The cells to suppress: ``cells`` maps ``(row, column)`` to a count (or
-    None), ``groups`` maps each row to its group. Primary cells are above
-    zero and below ``threshold``; secondary ones keep every column of a
-    group and every row from holding exactly one suppressed cell."""
-    hidden = {key for key, value in cells.items() if value is not None and 0 < value < threshold}
-    lines: dict = {}
+    None), ``groups`` maps each row to its group (None is one group too).
+    Each group's rows by the columns, with their totals, pass the core's
+    rule (``_core.protect_table``); a None count is unknown and is hidden
+    like a primary one, so that it gives no other cell back."""
+    columns: dict = {}
+    tables: dict = {}  # group -> row -> its index in the group's table
     for row, column in cells:
-        lines.setdefault(("column", groups[row], column), []).append((row, column))
-        lines.setdefault(("row", row), []).append((row, column))
-    changed = True
-    while changed:
-        changed = False
-        for members in lines.values():
-            if sum(key in hidden for key in members) != 1:
-                continue
-            others = [key for key in members if key not in hidden and cells[key] is not None]
-            if others:
-                # the smallest other cell, preferring one above zero (a zero reveals nothing)
-                hidden.add(min(others, key=lambda key: (cells[key] == 0, cells[key])))
-                changed = True
+        columns.setdefault(column, len(columns))
+        rows = tables.setdefault(groups[row], {})
+        rows.setdefault(row, len(rows))
+    hidden = set()
+    for rows in tables.values():
+        mine = [key for key in cells if key[0] in rows]
+        table = [[0.0] * len(columns) for _ in rows]
+        for row, column in mine:
+            value = cells[(row, column)]
+            # protect_table has no `forced` argument: a None count (unknown, NULL anyway) goes in as 0.5,
+            # above zero and below any threshold (>= 1), so it is suppressed as primary and the cells that
+            # would give it back, or that it would give back, are suppressed with it
+            table[rows[row]][columns[column]] = 0.5 if value is None else value
+        _, suppressed = _core.protect_table(table, threshold)
+        # the last row and column of `suppressed` are the totals, not in this layer: only cells are hidden
+        hidden.update(key for key in mine if suppressed[rows[key[0]]][columns[key[1]]])
     return hidden
 
 
