@@ -201,6 +201,9 @@ def build_parser() -> argparse.ArgumentParser:
         spec = specs[job]
         sub = commands.add_parser(command, help=text, description=spec["help_en"])
         add_parameters(sub, spec["parameters"])
+        if job == "needs":
+            sub.add_argument("--report", type=Path, default=None, metavar="FOLDER",
+                             help="also write the HTML report (Italian and English, with charts) of --output here")
 
     demo = commands.add_parser("demo", help="run the analysis on the embedded Venice data",
                                description="Coverage, accessibility, gaps and new sites for the 44 municipalities "
@@ -302,8 +305,15 @@ def run_job(args: argparse.Namespace) -> int:
         result = _core.suggest_sites(progress=progress, **options)
         print(format_sites(result, result["category"]))
     elif job == "needs":
+        if args.report is not None and not options.get("output"):
+            raise _core.InputError("--report needs --output: the report is written from the results GeoPackage")
         result = _core.needs(progress=progress, **options)
         print(format_needs(result))
+        if args.report is not None:
+            from .needs_report import write_report
+
+            report = write_report(options["output"], args.report, result)
+            print(f"Report: {report['en']} (Italiano: {report['it']})")
     else:
         result = _core.accessibility_job(progress=progress, **options)
         for category, values in result["categories"].items():

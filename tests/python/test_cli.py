@@ -143,6 +143,28 @@ def test_suggest_sites_command(tmp_path, demo_data):
     assert too_many.returncode == 2 and "50 sites asked for, but only 44 candidates" in too_many.stderr
 
 
+def test_needs_command_writes_the_layers_and_the_report(tmp_path, demo_data):
+    from capacitymetro.synthetic import synthetic_requests
+
+    requests = tmp_path / "requests.csv"
+    synthetic_requests(requests, n=3000, seed=4)
+    common = [demo_data / "services.csv", demo_data / "town_centres.csv", requests, "--population-field", "population",
+              "--id-field", "istat_code", "--mode", "car"]
+    result = run("needs", *common, "--output", tmp_path / "needs.gpkg", "--report", tmp_path / "report")
+    assert result.returncode == 0, result.stderr
+    assert "3,000 request records" in result.stdout and "Distance decay fitted to the flows" in result.stdout
+    assert (tmp_path / "report" / "index.en.html").exists() and (tmp_path / "report" / "index.it.html").exists()
+    without_output = run("needs", *common, "--report", tmp_path / "report2")
+    assert without_output.returncode == 2 and "--report needs --output" in without_output.stderr
+    # a column of personal data is refused, named, in one line
+    with open(requests, encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    (tmp_path / "personal.csv").write_text("\n".join([lines[0] + ",name", *(line + ",Anna" for line in lines[1:3])]))
+    refused = run("needs", common[0], common[1], tmp_path / "personal.csv", *common[3:])
+    assert refused.returncode == 2 and "name" in refused.stderr and "personal data" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+
 def test_an_output_that_is_an_input_is_refused_and_the_input_kept(tmp_path, demo_data):
     import shutil
 
