@@ -146,7 +146,8 @@ pub fn run_needs(
 }
 
 fn published_languages(needs: &Needs) -> Vec<String> {
-    let named: std::collections::BTreeSet<&String> = needs.languages.iter().filter_map(|l| l.language.as_ref()).collect();
+    let named: std::collections::BTreeSet<&String> =
+        needs.languages.iter().filter_map(|l| l.language.as_ref()).collect();
     named.into_iter().cloned().collect()
 }
 
@@ -198,6 +199,15 @@ fn requests_field(name: &str, it: &str, en: &str) -> FieldSchema {
 
 fn text_field(name: &str, role: Role, it: &str, en: &str) -> FieldSchema {
     FieldSchema::new(name, FieldKind::Text, role, None, it, en)
+}
+
+fn share_field(name: &str, it: &str, en: &str) -> FieldSchema {
+    FieldSchema::new(name, FieldKind::Real, Role::Index, Some("share"), it, en)
+}
+
+/// A layer without geometry or style.
+fn table(schema: LayerSchema, rows: Vec<(Option<geo::Geometry<f64>>, Vec<Value>)>) -> OutputLayer {
+    OutputLayer { schema, geometry: None, rows, styles: Vec::new() }
 }
 
 fn minutes_field(name: &str, it: &str, en: &str) -> FieldSchema {
@@ -269,23 +279,13 @@ fn layers(options: &NeedsOptions, prepared: &Prepared, needs: &Needs) -> Vec<Out
         requests_field("served", "Servite", "Served"),
         requests_field("referred", "Inviate altrove", "Referred"),
         requests_field("unmet", "Non soddisfatte", "Unmet"),
-        FieldSchema::new(
+        share_field(
             "in_published_flows",
-            FieldKind::Real,
-            Role::Index,
-            Some("share"),
             "Quota delle richieste nei flussi pubblicati",
             "Share of the requests in the published flows",
         ),
         requests_field("bypassing", "Oltre lo sportello più vicino", "Bypassing the nearest desk"),
-        FieldSchema::new(
-            "bypass_share",
-            FieldKind::Real,
-            Role::Index,
-            Some("share"),
-            "Quota oltre il più vicino",
-            "Share bypassing the nearest",
-        ),
+        share_field("bypass_share", "Quota oltre il più vicino", "Share bypassing the nearest"),
         minutes_field("bypass_extra_min", "Tempo in più (media)", "Extra time (mean)"),
         minutes_field("nearest_min", "Minuti allo sportello più vicino", "Minutes to the nearest desk"),
         FieldSchema::new(
@@ -529,8 +529,8 @@ fn layers(options: &NeedsOptions, prepared: &Prepared, needs: &Needs) -> Vec<Out
         })
         .collect();
     let minutes = options.served_within_minutes;
-    let languages = OutputLayer {
-        schema: schema(
+    let languages = table(
+        schema(
             "needs_languages",
             Granularity::Zone,
             ("Lingue dei richiedenti e lingue offerte", "Requesters' languages and languages offered"),
@@ -538,10 +538,8 @@ fn layers(options: &NeedsOptions, prepared: &Prepared, needs: &Needs) -> Vec<Out
             fields,
             note,
         ),
-        geometry: None,
         rows,
-        styles: Vec::new(),
-    };
+    );
 
     // bypass by language
     let fields = vec![
@@ -549,14 +547,7 @@ fn layers(options: &NeedsOptions, prepared: &Prepared, needs: &Needs) -> Vec<Out
         text_field("language", Role::Label, "Lingua", "Language"),
         requests_field("requests", "Richieste", "Requests"),
         requests_field("bypassing", "Oltre lo sportello più vicino", "Bypassing the nearest desk"),
-        FieldSchema::new(
-            "bypass_share",
-            FieldKind::Real,
-            Role::Index,
-            Some("share"),
-            "Quota oltre il più vicino",
-            "Share bypassing the nearest",
-        ),
+        share_field("bypass_share", "Quota oltre il più vicino", "Share bypassing the nearest"),
     ];
     let rows = needs
         .bypass_by_language
@@ -572,8 +563,8 @@ fn layers(options: &NeedsOptions, prepared: &Prepared, needs: &Needs) -> Vec<Out
             (None, values)
         })
         .collect();
-    let bypass = OutputLayer {
-        schema: schema(
+    let bypass = table(
+        schema(
             "needs_bypass_languages",
             Granularity::Total,
             ("Richieste oltre lo sportello più vicino, per lingua", "Requests bypassing the nearest desk, by language"),
@@ -581,10 +572,8 @@ fn layers(options: &NeedsOptions, prepared: &Prepared, needs: &Needs) -> Vec<Out
             fields,
             note,
         ),
-        geometry: None,
         rows,
-        styles: Vec::new(),
-    };
+    );
 
     // months
     let fields = vec![
@@ -615,8 +604,8 @@ fn layers(options: &NeedsOptions, prepared: &Prepared, needs: &Needs) -> Vec<Out
             (None, values)
         })
         .collect();
-    let monthly = OutputLayer {
-        schema: schema(
+    let monthly = table(
+        schema(
             "needs_monthly",
             Granularity::Service,
             ("Richieste per mese, sportello e categoria", "Requests by month, desk and category"),
@@ -624,10 +613,8 @@ fn layers(options: &NeedsOptions, prepared: &Prepared, needs: &Needs) -> Vec<Out
             fields,
             note,
         ),
-        geometry: None,
         rows,
-        styles: Vec::new(),
-    };
+    );
 
     // the fitted decay
     let fields = vec![
@@ -649,8 +636,8 @@ fn layers(options: &NeedsOptions, prepared: &Prepared, needs: &Needs) -> Vec<Out
             (None, values)
         })
         .collect();
-    let decay = OutputLayer {
-        schema: schema(
+    let decay = table(
+        schema(
             "needs_decay",
             Granularity::Total,
             ("Decadimento con la distanza stimato dai flussi", "Distance decay fitted to the flows"),
@@ -658,9 +645,7 @@ fn layers(options: &NeedsOptions, prepared: &Prepared, needs: &Needs) -> Vec<Out
             fields,
             note,
         ),
-        geometry: None,
         rows,
-        styles: Vec::new(),
-    };
+    );
     vec![zones, flows, referrals, desks, languages, bypass, monthly, decay]
 }
