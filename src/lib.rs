@@ -23,6 +23,7 @@ pub mod io;
 pub mod jobs;
 pub mod needs;
 pub mod network;
+pub mod opening;
 pub mod output;
 pub mod plausibility;
 pub mod privacy;

@@ -1,7 +1,7 @@
 //! The accessibility job: a floating-catchment index per category, and the
 //! service gaps it shows, per unit and summed by zone.
 
-use super::inputs::{DemandInput, OutputOptions, ServicesInput, TravelInput};
+use super::inputs::{DemandInput, OutputOptions, ServicesInput, TravelInput, WindowInput};
 use super::params::Kind;
 use super::prepare::{network_for, prepare, Prepared};
 use super::{check, seconds};
@@ -82,7 +82,7 @@ job_options! {
 job_options! {
     /// Options of the accessibility and gaps job.
     pub struct AccessibilityOptions {
-        flatten { services: ServicesInput, travel: TravelInput, demand: DemandInput, output: OutputOptions, index: IndexOptions }
+        flatten { services: ServicesInput, travel: TravelInput, demand: DemandInput, window: WindowInput, output: OutputOptions, index: IndexOptions }
         /// Categories to analyse; all when empty.
         #[param(kind(Kind::Categories), it("Categorie da analizzare; tutte se vuoto"))]
         pub categories: Vec<String> = Vec::new(),
@@ -189,7 +189,7 @@ pub fn run_accessibility(
     let served_s = seconds(options.served_within_minutes);
     let low_class = options.low_access_below.map_or(LowClass::Quintile, LowClass::Below);
     let network = network_for(&options.travel, network)?;
-    prepare(&options.services, &options.travel, Some(&options.demand), network.as_deref(), |prepared, model| {
+    prepare(&options.services, &options.travel, Some(&options.demand), Some(&options.window), network.as_deref(), |prepared, model| {
         let demand = prepared.demand();
         let total = categories.len();
         let mut results = Vec::new();
@@ -222,9 +222,9 @@ pub fn run_accessibility(
         }
         let mut layers = Vec::new();
         if let Some(path) = &options.output.output {
-            let output = [access_layer(options, &prepared, &results), gaps_table(options, &results)];
+            let mut output = [access_layer(options, &prepared, &results), gaps_table(options, &results)];
             layers = output.iter().map(|l| l.schema.name.clone()).collect();
-            super::write(path, options.output.append, &output, &prepared.working_crs)?;
+            super::write(path, options.output.append, &mut output, &prepared.working_crs, prepared.window.as_ref())?;
         }
         let vocabulary = vocabulary();
         Ok(AccessibilityReport {

@@ -3,7 +3,7 @@
 //! the population reached; per category, the population within each
 //! summary time.
 
-use super::inputs::{DemandInput, OutputOptions, ServicesInput, TravelInput};
+use super::inputs::{DemandInput, OutputOptions, ServicesInput, TravelInput, WindowInput};
 use super::params::Kind;
 use super::prepare::{network_for, prepare};
 use super::{check, seconds};
@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 job_options! {
     /// Options of the coverage job.
     pub struct CoverageOptions {
-        flatten { services: ServicesInput, travel: TravelInput, demand: DemandInput, output: OutputOptions }
+        flatten { services: ServicesInput, travel: TravelInput, demand: DemandInput, window: WindowInput, output: OutputOptions }
         /// Categories to analyse (ids of the vocabulary); all when empty.
         #[param(kind(Kind::Categories), it("Categorie da analizzare; tutte se vuoto"))]
         pub categories: Vec<String> = Vec::new(),
@@ -130,7 +130,7 @@ pub fn run_coverage(
     let vocabulary = vocabulary();
     let categories = vocabulary.indices_of(&options.categories)?;
     let network = network_for(&options.travel, network)?;
-    prepare(&options.services, &options.travel, Some(&options.demand), network.as_deref(), |prepared, model| {
+    prepare(&options.services, &options.travel, Some(&options.demand), Some(&options.window), network.as_deref(), |prepared, model| {
         let demand = prepared.demand();
         let costs = model.as_dyn().bind(&prepared.index)?;
         let unreachable = costs.unreachable_services();
@@ -146,7 +146,7 @@ pub fn run_coverage(
             }
             output.push(summary_table(options, &prepared, &summaries));
             layers = output.iter().map(|l| l.schema.name.clone()).collect();
-            super::write(path, options.output.append, &output, &prepared.working_crs)?;
+            super::write(path, options.output.append, &mut output, &prepared.working_crs, prepared.window.as_ref())?;
         }
         let service_id = |s: usize| prepared.services[s].id.clone();
         Ok(CoverageReport {

@@ -103,6 +103,19 @@ job_options! {
 }
 
 job_options! {
+    /// When people can go: a weekly time window the desks' opening hours are weighed against.
+    pub struct WindowInput {
+        flatten {}
+        /// Only the hours of this window count, in OpenStreetMap opening_hours syntax (Europe/Rome wall-clock), e.g. "Mo-Fr 17:00-20:00; Sa 09:00-13:00": each desk's capacity is scaled by the share of the window it is open, and desks closed for the whole window are left out. Every hour counts when empty.
+        #[param(kind(Kind::Text), it("Contano solo le ore di questa finestra, nella sintassi opening_hours di OpenStreetMap (ora di Roma), es. \"Mo-Fr 17:00-20:00; Sa 09:00-13:00\": la capacità di ogni sportello è moltiplicata per la quota della finestra in cui è aperto e gli sportelli chiusi per tutta la finestra sono esclusi. Vuoto: contano tutte le ore"))]
+        pub open_during: Option<String> = None,
+        /// The week the window is taken in: any date of it, YYYY-MM-DD (Monday to Sunday; public holidays are not known). Default: the current week.
+        #[param(advanced(true), kind(Kind::Text), it("La settimana della finestra: una sua data qualsiasi, AAAA-MM-GG (da lunedì a domenica; le festività non sono note). Predefinita: la settimana corrente"))]
+        pub week_of: Option<String> = None,
+    }
+}
+
+job_options! {
     /// Where the results go.
     pub struct OutputOptions {
         flatten {}

@@ -16,7 +16,7 @@ pub mod web;
 
 pub use accessibility::{run_accessibility, AccessibilityOptions, AccessibilityReport, IndexOptions};
 pub use coverage::{run_coverage, CoverageOptions, CoverageReport};
-pub use inputs::{DemandInput, OutputOptions, ServicesInput, TravelInput};
+pub use inputs::{DemandInput, OutputOptions, ServicesInput, TravelInput, WindowInput};
 pub use needs::{run_needs, NeedsOptions, NeedsReport};
 pub use network::{run_network_build, NetworkBuildOptions};
 pub use params::{JobOptions, Kind, Parameter};
@@ -101,13 +101,28 @@ pub fn job_specs() -> Vec<JobSpec> {
     ]
 }
 
-/// Writes layers to a new GeoPackage, or adds them to an existing one.
+/// Writes layers to a new GeoPackage, or adds them to an existing one; with
+/// a time window, each layer's abstract says which.
 pub(crate) fn write(
     path: &std::path::Path,
     append: bool,
-    layers: &[crate::output::OutputLayer],
+    layers: &mut [crate::output::OutputLayer],
     crs: &crate::crs::WorkingCrs,
+    window: Option<&crate::opening::Window>,
 ) -> crate::Result<()> {
+    if let Some(window) = window {
+        for layer in layers.iter_mut() {
+            let schema = &mut layer.schema;
+            schema.abstract_it.push_str(&format!(
+                " Sportelli pesati per la quota della finestra «{}» (settimana dal {}) in cui sono aperti.",
+                window.text, window.monday
+            ));
+            schema.abstract_en.push_str(&format!(
+                " Desks weighed by the share of the window '{}' (week of {}) they are open.",
+                window.text, window.monday
+            ));
+        }
+    }
     if append {
         crate::output::add_to_geopackage(path, layers, crs)
     } else {

@@ -86,7 +86,7 @@ pub fn run_needs(
     check(options)?;
     let requests_path = required(&options.requests, "requests")?;
     let network = network_for(&options.travel, network)?;
-    prepare(&options.services, &options.travel, Some(&options.demand), network.as_deref(), |prepared, model| {
+    prepare(&options.services, &options.travel, Some(&options.demand), None, network.as_deref(), |prepared, model| {
         let demand = prepared.demand();
         let mut timings = std::collections::BTreeMap::new();
         let started = Instant::now();
@@ -136,9 +136,9 @@ pub fn run_needs(
         };
         if let Some(path) = &options.output.output {
             let started = Instant::now();
-            let output = layers(options, &prepared, &needs);
+            let mut output = layers(options, &prepared, &needs);
             report.layers = output.iter().map(|l| l.schema.name.clone()).collect();
-            super::write(path, options.output.append, &output, &prepared.working_crs)?;
+            super::write(path, options.output.append, &mut output, &prepared.working_crs, prepared.window.as_ref())?;
             report.timings_s.insert("write".to_string(), started.elapsed().as_secs_f64());
         }
         Ok(report)

@@ -2,7 +2,7 @@
 //! services and the demand (with its zones) once, and choose the cost model
 //! once.
 
-use super::inputs::{DemandInput, ServicesInput, TravelInput};
+use super::inputs::{DemandInput, ServicesInput, TravelInput, WindowInput};
 use super::required;
 use crate::catalogue::{read_services, Service};
 use crate::cost::Mode;
@@ -27,6 +27,8 @@ pub struct Prepared {
     pub demand: Option<Demand>,
     /// Polygons drawing the demand units, when given.
     pub display_polygons: Option<Vec<geo::Geometry<f64>>>,
+    /// The time window the desks' capacities were weighed against, when given.
+    pub window: Option<crate::opening::Window>,
 }
 
 impl Prepared {
@@ -93,6 +95,39 @@ pub fn network_for(travel: &TravelInput, given: Option<Arc<Network>>) -> Result<
         (None, Some(path)) => Ok(Some(Arc::new(super::network::open_network(path)?.0))),
         (None, None) => Ok(None),
     }
+}
+
+/// Scales each desk's capacity by the share of the window it is open and
+/// leaves out the desks closed for the whole window (saying so).
+fn weigh_by_window(services: &mut Vec<crate::catalogue::Service>, text: &str, week_of: Option<&str>) -> Result<crate::opening::Window> {
+    let day = match week_of {
+        None => crate::opening::today(),
+        Some(date) => chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
+            .map_err(|_| Error::parameter("week_of", format!("'{date}' is not a date YYYY-MM-DD")))?,
+    };
+    let window = crate::opening::Window::new(text, day)?;
+    let mut closed = Vec::new();
+    for service in services.iter_mut() {
+        let share = window.share(&service.opening_hours).map_err(|e| {
+            Error::input("services", Some(service.id.clone()), Some("opening_hours"), e.to_string())
+        })?;
+        service.capacity *= share;
+        if share == 0.0 {
+            closed.push(service.id.clone());
+        }
+    }
+    services.retain(|s| !closed.contains(&s.id));
+    if services.is_empty() {
+        return Err(Error::parameter("open_during", format!("every desk is closed during '{text}' (week of {})", window.monday)));
+    }
+    crate::warnings::warn(format!(
+        "open during '{text}' (week of {}, {} h): {} desk(s) closed for the whole window left out{}; the others' capacity scaled by the share of the window they are open",
+        window.monday,
+        window.hours(),
+        closed.len(),
+        if closed.is_empty() { String::new() } else { format!(" ({})", closed.join(", ")) },
+    ));
+    Ok(window)
 }
 
 /// The working CRS: the network's when there is one (a different named one is refused).
@@ -176,11 +211,16 @@ pub fn prepare<T>(
     services: &ServicesInput,
     travel: &TravelInput,
     demand: Option<&DemandInput>,
+    window: Option<&WindowInput>,
     network: Option<&Network>,
     work: impl FnOnce(Prepared, &Model) -> Result<T>,
 ) -> Result<T> {
     let source = LayerSource::new(required(&services.services, "services")?, services.services_layer.as_deref());
-    let (all, working_crs, services_name) = read_services(&source, working_epsg(services.working_epsg, network)?)?;
+    let (mut all, working_crs, services_name) = read_services(&source, working_epsg(services.working_epsg, network)?)?;
+    let window = match window.and_then(|w| w.open_during.as_deref().map(|text| (text, w.week_of.as_deref()))) {
+        None => None,
+        Some((text, week_of)) => Some(weigh_by_window(&mut all, text, week_of)?),
+    };
     let index =
         FacilityIndex::new(all.iter().map(|s| [s.x, s.y]).collect(), all.iter().map(|s| s.categories).collect())?;
     let (demand, display_polygons) = match demand {
@@ -220,7 +260,7 @@ pub fn prepare<T>(
         placed.push(PlacedLayer { name: &d.layer, labels: &d.ids, xy: &d.points });
     }
     crate::plausibility::check(&placed, &working_crs, services.strict)?;
-    let prepared = Prepared { working_crs, services: all, index, demand, display_polygons };
+    let prepared = Prepared { working_crs, services: all, index, demand, display_polygons, window };
     let model = match (travel.mode, network) {
         (Mode::Transit, network) => Model::Transit(Box::new(transit_model(travel, &prepared.working_crs, network)?)),
         (_, Some(n)) => {

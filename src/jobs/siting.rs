@@ -1,7 +1,7 @@
 //! The siting job: new sites for a category that cover the most population
 //! not yet within reach (MCLP, greedy with interchange).
 
-use super::inputs::{DemandInput, OutputOptions, ServicesInput, TravelInput};
+use super::inputs::{DemandInput, OutputOptions, ServicesInput, TravelInput, WindowInput};
 use super::params::Kind;
 use super::prepare::{network_for, prepare};
 use super::{check, required, seconds};
@@ -21,7 +21,7 @@ use std::sync::Arc;
 job_options! {
     /// Options of the siting job.
     pub struct SitingOptions {
-        flatten { services: ServicesInput, travel: TravelInput, demand: DemandInput, output: OutputOptions }
+        flatten { services: ServicesInput, travel: TravelInput, demand: DemandInput, window: WindowInput, output: OutputOptions }
         /// The category of the new services.
         #[param(kind(Kind::Category), required(true), it("La categoria dei nuovi servizi"))]
         pub category: Option<String> = None,
@@ -93,7 +93,7 @@ pub fn run_siting(
     let category = vocabulary().indices_of(std::slice::from_ref(category_id))?[0];
     let within_s = seconds(options.covered_within_minutes);
     let network = network_for(&options.travel, network)?;
-    prepare(&options.services, &options.travel, Some(&options.demand), network.as_deref(), |prepared, model| {
+    prepare(&options.services, &options.travel, Some(&options.demand), Some(&options.window), network.as_deref(), |prepared, model| {
         let demand = prepared.demand();
         let (candidates, labels) = match &options.candidates {
             None => (demand.points.clone(), demand.names.clone()),
@@ -130,9 +130,9 @@ pub fn run_siting(
             layers: Vec::new(),
         };
         if let Some(path) = &options.output.output {
-            let output = [sites_layer(options, &report)];
+            let mut output = [sites_layer(options, &report)];
             report.layers = output.iter().map(|l| l.schema.name.clone()).collect();
-            super::write(path, options.output.append, &output, &prepared.working_crs)?;
+            super::write(path, options.output.append, &mut output, &prepared.working_crs, prepared.window.as_ref())?;
         }
         Ok(report)
     })

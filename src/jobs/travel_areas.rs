@@ -79,7 +79,7 @@ pub fn run_travel_areas(
         .parse_set(options.categories.iter().map(String::as_str))
         .map_err(|m| Error::parameter("categories", m))?;
     let network = network_for(&options.travel, network)?;
-    prepare(&options.services, &options.travel, None, network.as_deref(), |prepared, model| {
+    prepare(&options.services, &options.travel, None, None, network.as_deref(), |prepared, model| {
         let services: Vec<Service> =
             prepared.services.into_iter().filter(|s| wanted.is_empty() || s.categories.0 & wanted.0 != 0).collect();
         let index = FacilityIndex::new(
@@ -115,9 +115,9 @@ pub fn run_travel_areas(
         let unreachable = computed.unreachable.clone();
         let mut layers = Vec::new();
         if let Some(path) = &options.output.output {
-            let output = [services_layer(&services), areas_layer(&services, &areas)];
+            let mut output = [services_layer(&services), areas_layer(&services, &areas)];
             layers = output.iter().map(|l| l.schema.name.clone()).collect();
-            super::write(path, options.output.append, &output, &prepared.working_crs)?;
+            super::write(path, options.output.append, &mut output, &prepared.working_crs, prepared.window.as_ref())?;
         }
         let surfaces = services
             .iter()

@@ -160,7 +160,7 @@ pub fn run_web_data(
         working_epsg: None,
         strict: false,
     };
-    prepare(&services_input, &options.travel, None, network.as_deref(), |prepared, model| {
+    prepare(&services_input, &options.travel, None, None, network.as_deref(), |prepared, model| {
         let working = prepared.working_crs.definition();
         let to_lonlat = Transformer::new(&working, "EPSG:4326")?;
         let from_lonlat = Transformer::new("EPSG:4326", &working)?;

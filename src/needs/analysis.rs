@@ -633,10 +633,12 @@ fn fit_decay(
         let (mut ll, mut gradient, mut curvature) = (0.0, 0.0, 0.0);
         for choice in &choices {
             let least = choice.times_min.iter().copied().fold(f64::INFINITY, f64::min);
-            let (log_all, mean_all, variance_all) = moments(&choice.times_min, &mut (0..choice.times_min.len()), beta, least);
+            let (log_all, mean_all, variance_all) =
+                moments(&choice.times_min, &mut (0..choice.times_min.len()), beta, least);
             let chosen: f64 = choice.alternatives.iter().map(|a| a.1).sum();
             for (desks, n) in &choice.alternatives {
-                let (log_set, mean_set, variance_set) = moments(&choice.times_min, &mut desks.iter().copied(), beta, least);
+                let (log_set, mean_set, variance_set) =
+                    moments(&choice.times_min, &mut desks.iter().copied(), beta, least);
                 ll += n * (log_set - log_all);
                 gradient += n * (mean_all - mean_set);
                 curvature -= n * variance_set;
