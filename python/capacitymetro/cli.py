@@ -244,6 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
     geoserver.add_argument("--store", default="capacitymetro", help="data store name (default: %(default)s)")
     geoserver.add_argument("--dry-run", action="store_true", help="list the calls that would change something")
     geoserver.add_argument("--threshold", type=float, default=10, help="suppress counts below (default: %(default)s)")
+    add_metadata_options(geoserver, required=False)
     web = targets.add_parser("web", help="write the public page (a static folder any web server can host)",
                              description=specs["web_data"]["help_en"] + " Only what the public copy allows is "
                              "exported; an <iframe> snippet is written as embed.html.")
@@ -258,7 +259,69 @@ def build_parser() -> argparse.ArgumentParser:
     qgis_server.add_argument("results", type=Path, help="results GeoPackage")
     qgis_server.add_argument("--out", type=Path, required=True, help="project file (.qgs)")
     qgis_server.add_argument("--threshold", type=float, default=10, help="suppress counts below (default: %(default)s)")
+    add_metadata_options(qgis_server, required=False)
+    metadata = targets.add_parser("metadata", help="write RNDT metadata records (ISO 19139) of the public layers",
+                                  description="Write one ISO 19139 record per public map layer and one for the WMS "
+                                  "(with --wms-url), following RNDT 2.0 (the Italian profile of ISO 19115/19139 and "
+                                  "INSPIRE): identifiers prefixed by the iPA code, titles and abstracts from the "
+                                  "results' schema, extent, CRS, lineage, licence, INSPIRE and GEMET keywords.")
+    metadata.add_argument("results", type=Path, help="results GeoPackage")
+    metadata.add_argument("--out", type=Path, required=True, help="folder of the records")
+    metadata.add_argument("--threshold", type=float, default=10,
+                          help="the suppression threshold the published layers use, stated in the lineage "
+                          "(default: %(default)s)")
+    add_metadata_options(metadata, required=True)
     return parser
+
+
+def add_metadata_options(parser: argparse.ArgumentParser, required: bool) -> None:
+    """The RNDT metadata options; for the WMS targets, records are written only when --ipa is given."""
+    from .publish.metadata import LICENCES, MetadataOptions
+
+    group = parser.add_argument_group("RNDT metadata" + ("" if required else " (written when --ipa is given)"))
+    group.add_argument("--ipa", required=required, metavar="CODE",
+                       help="iPA code of the administration: the prefix of every record's identifier")
+    group.add_argument("--contact-email", help="e-mail of the point of contact (required with --ipa)")
+    group.add_argument("--contact-name", help="name of the point of contact (a person or an office)")
+    group.add_argument("--organisation", default=MetadataOptions.organisation,
+                       help="responsible organisation (default: %(default)s)")
+    group.add_argument("--licence", choices=list(LICENCES), default=MetadataOptions.licence,
+                       help="licence of the data (default: %(default)s)")
+    group.add_argument("--wms-url", help="the public WMS URL the layers are served at (the datasets' online resource; "
+                       "the service record needs it)" + ("" if required or parser.prog.endswith("qgis-server")
+                                                          else "; default: URL/WORKSPACE/wms"))
+    group.add_argument("--records-url", help="the public URL the records' folder is served at (the layers' "
+                       "MetadataURL; default: the records' file:// addresses)")
+    group.add_argument("--scale", type=int, default=MetadataOptions.scale,
+                       help="denominator of the equivalent scale of the layers (default: %(default)s)")
+    if not required:
+        group.add_argument("--metadata-out", type=Path, default=None, metavar="FOLDER",
+                           help="folder of the records (default: metadata/ beside the "
+                           + ("project)" if parser.prog.endswith("qgis-server") else "results)"))
+
+
+def metadata_options(args: argparse.Namespace):
+    """The RNDT options given, or None without --ipa."""
+    from .publish.metadata import MetadataOptions
+
+    if not args.ipa:
+        given = [f"--{name.replace('_', '-')}" for name in ("contact_email", "contact_name", "wms_url", "records_url",
+                                                            "metadata_out") if getattr(args, name, None)]
+        if given:
+            raise PublishError(f"{', '.join(given)} without --ipa: the RNDT metadata records are written only with --ipa")
+        return None
+    return MetadataOptions(ipa=args.ipa, contact_email=args.contact_email, contact_name=args.contact_name,
+                           organisation=args.organisation, licence=args.licence, wms_url=args.wms_url,
+                           records_url=args.records_url, scale=args.scale)
+
+
+def format_metadata(done: dict) -> str:
+    lines = [f"Metadata (RNDT): {sum(r['changed'] for r in done['records'])} of {len(done['records'])} record(s) "
+             f"written in {done['out_dir']}, the others unchanged"]
+    lines += [f"  {r['kind']}{' ' + r['layer'] if r['layer'] else ''}: {r['file_identifier']}  {r['url']}"
+              for r in done["records"]]
+    lines += [f"  warning: {w}" for w in done["warnings"]]
+    return "\n".join(lines)
 
 
 def run_publish(args: argparse.Namespace) -> int:
@@ -274,15 +337,25 @@ def run_publish(args: argparse.Namespace) -> int:
                            progress=ProgressBar("public page"), **options)
         print(format_site(done))
         return 0
+    metadata = metadata_options(args)
+    if args.target == "metadata":
+        from .publish.metadata import write_metadata
+
+        print(format_metadata(write_metadata(args.results, args.out, metadata, threshold=args.threshold)))
+        return 0
     if args.target == "geoserver":
         calls = publish(args.results, args.url, args.workspace, store=args.store, threshold=args.threshold,
-                        dry_run=args.dry_run)
+                        dry_run=args.dry_run, metadata=metadata, metadata_dir=args.metadata_out)
         print(f"{len(calls)} change(s){' to make' if args.dry_run else ''}; nothing deleted.")
         return 0
-    done = write_project(args.results, args.out, threshold=args.threshold)
+    contact = {"organization": metadata.organisation, "mail": metadata.contact_email} if metadata else {}
+    done = write_project(args.results, args.out, threshold=args.threshold, metadata=metadata,
+                         metadata_dir=args.metadata_out, **contact)
     print(f"Written: {done['project']} serving {', '.join(done['served'])} from {done['public_gpkg']}")
     if done["left_out"]:
         print("Not public (finer than the zones): " + ", ".join(done["left_out"]))
+    if done["metadata"]:
+        print(format_metadata(done["metadata"]))
     return 0
 
 

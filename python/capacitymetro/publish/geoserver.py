@@ -6,6 +6,12 @@ differs, so a second run with the same inputs makes no POST and changes
 nothing. Nothing is ever deleted. Credentials come from the environment
 (GEOSERVER_USER, GEOSERVER_PASSWORD), a netrc file or a prompt, and are
 never printed or logged. TLS certificates are verified.
+
+With RNDT metadata options (``metadata.py``) the ISO 19139 records of the
+layers and of the workspace's WMS are written first (into ``metadata_dir``,
+to be served at ``records_url``) and linked: each feature type's
+``metadataLinks`` (type ``ISO19115:2003``, GeoServer's MetadataURL in the
+capabilities) and the WMS settings' ``metadataLink``.
 """
 
 from __future__ import annotations
@@ -22,16 +28,19 @@ import sys
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Optional
 
+from .metadata import MetadataOptions, write_metadata
 from .privacy import PublishError, bilingual, public_copy
 
 SLD = "application/vnd.ogc.sld+xml"
 #: Names GeoServer accepts as XML names and in REST paths.
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
 KEYWORDS = ["migranti", "migrants", "servizi", "services", "accessibilità", "accessibility", "Venezia", "Venice"]
+WMS_TITLE = "CapaCityMetro WMS"
+WMS_ABSTRACT = "Servizi per i migranti / Services for migrants (Città metropolitana di Venezia)"
 
 
 @dataclass
@@ -122,13 +131,22 @@ def _default_slds(gpkg: Path) -> dict[str, str]:
 def publish(results: str | Path, url: str, workspace: str, *, store: str = "capacitymetro",
             group: str = "capacitymetro", threshold: float = 10, dry_run: bool = False,
             user: Optional[str] = None, password: Optional[str] = None,
-            log: Callable[[str], None] = print, work_dir: Optional[Path] = None) -> list[Call]:
-    """Publishes the public copy of ``results`` to ``workspace``; returns the changing calls made."""
+            log: Callable[[str], None] = print, work_dir: Optional[Path] = None,
+            metadata: Optional[MetadataOptions] = None, metadata_dir: Optional[Path] = None) -> list[Call]:
+    """Publishes the public copy of ``results`` to ``workspace``; returns the
+    changing calls made. With ``metadata``, the RNDT records go to
+    ``metadata_dir`` (default: ``metadata/`` beside ``results``; not written
+    on a dry run) and are linked from the layers and the WMS; the WMS is
+    ``{url}/{workspace}/wms`` unless ``metadata.wms_url`` says otherwise."""
     for kind, name in (("workspace", workspace), ("store", store), ("group", group)):
         if not NAME.fullmatch(name or ""):
             raise PublishError(f"{kind} '{name}': use letters, digits, '_' and '-' only, starting with a letter")
     if urllib.parse.urlparse(url).scheme not in ("http", "https"):
         raise PublishError(f"'{url}' is not an http(s) URL")
+    if metadata is not None:
+        metadata = replace(metadata, wms_url=metadata.wms_url or f"{url.rstrip('/')}/{workspace}/wms",
+                           service_title=WMS_TITLE, service_abstract=WMS_ABSTRACT)
+        metadata.check()
     if user is None or password is None:
         user, password = credentials(url)
     server = GeoServer(url, user, password, dry_run=dry_run, log=log)
@@ -140,6 +158,19 @@ def publish(results: str | Path, url: str, workspace: str, *, store: str = "capa
     layers = [name for name in report["layers"] if name in slds]
     digest = hashlib.sha256(gpkg.read_bytes()).hexdigest()
     base = f"/workspaces/{workspace}"
+    links: dict = {}
+    if metadata is not None:
+        folder_md = Path(metadata_dir or Path(results).parent / "metadata")
+        with sqlite3.connect(f"file:{gpkg}?mode=ro", uri=True) as db:
+            spatial = {r[0] for r in db.execute("select table_name from gpkg_geometry_columns")}
+        records = write_metadata(results, folder_md, metadata, layers=[n for n in layers if n in spatial],
+                                 threshold=threshold, dry_run=dry_run)
+        for record in records["records"]:
+            if record["changed"]:
+                log(f"{'would write' if dry_run else 'wrote'} {record['file']}")
+            links[record["layer"]] = {"type": "text/xml", "metadataType": "ISO19115:2003", "content": record["url"]}
+        for warning in records["warnings"]:
+            log(f"metadata: {warning}")
 
     if server.get_json(base) is None:
         server.send_json("POST", "/workspaces", {"workspace": {"name": workspace}})
@@ -153,6 +184,8 @@ def publish(results: str | Path, url: str, workspace: str, *, store: str = "capa
         title, abstract = bilingual(report["schema"][name], "title"), bilingual(report["schema"][name], "abstract")
         wanted = {"name": name, "nativeName": name, "title": title, "abstract": abstract,
                   "keywords": {"string": KEYWORDS}}
+        if name in links:  # the layer's RNDT record: its MetadataURL in the capabilities
+            wanted["metadataLinks"] = {"metadataLink": [links[name]]}
         path = f"{base}/datastores/{store}/featuretypes"
         current = server.get_json(f"{path}/{name}")
         if current is None:
@@ -182,9 +215,9 @@ def publish(results: str | Path, url: str, workspace: str, *, store: str = "capa
         server.send_json("POST", f"{base}/layergroups", {"layerGroup": wanted_group})
     elif current_group.get("layerGroup", {}).get("publishables") != wanted_group["publishables"]:
         server.send_json("PUT", f"{base}/layergroups/{group}", {"layerGroup": wanted_group})
-    wms = {"enabled": True, "name": "WMS", "title": "CapaCityMetro WMS",
-           "abstrct": "Servizi per i migranti / Services for migrants (Città metropolitana di Venezia)",
-           "workspace": {"name": workspace}}
+    wms = {"enabled": True, "name": "WMS", "title": WMS_TITLE, "abstrct": WMS_ABSTRACT, "workspace": {"name": workspace}}
+    if None in links:  # the service's RNDT record
+        wms["metadataLink"] = links[None]
     current_wms = server.get_json(f"/services/wms/workspaces/{workspace}/settings")
     if current_wms is None or any(current_wms.get("wms", {}).get(k) != v for k, v in wms.items()):
         server.send_json("PUT", f"/services/wms/workspaces/{workspace}/settings", {"wms": wms})
