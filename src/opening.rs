@@ -24,7 +24,8 @@ pub struct Window {
 }
 
 fn parse(text: &str, what: &str) -> Result<OpeningHours> {
-    text.parse::<OpeningHours>().map_err(|e| Error::parameter(what, format!("'{text}' is not an opening_hours value: {e}")))
+    text.parse::<OpeningHours>()
+        .map_err(|e| Error::parameter(what, format!("'{text}' is not an opening_hours value: {e}")))
 }
 
 /// The intervals of the week `monday..monday + 7 days` when `hours` say open.
@@ -103,11 +104,11 @@ mod tests {
     #[test]
     fn evening_and_saturday_window_by_hand() {
         // Wednesday 2026-11-25 lies in the week of Monday 2026-11-23
-        let window = Window::new("Mo-Fr 17:00-20:00; Sa 09:00-13:00", NaiveDate::from_ymd_opt(2026, 11, 25).unwrap())
-            .unwrap();
+        let window =
+            Window::new("Mo-Fr 17:00-20:00; Sa 09:00-13:00", NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()).unwrap();
         assert_eq!(window.monday, NaiveDate::from_ymd_opt(2026, 11, 23).unwrap());
         assert_eq!(window.hours(), 19.0); // 5 x 3 + 4
-        // open till 18:30 on weekdays: 1.5 h a day in the window; closed on Saturday
+                                          // open till 18:30 on weekdays: 1.5 h a day in the window; closed on Saturday
         assert_eq!(window.open_hours("Mo-Fr 09:00-18:30").unwrap(), 7.5);
         assert_eq!(window.share("Mo-Fr 09:00-18:30").unwrap(), 7.5 / 19.0);
         // Tuesday and Thursday evenings and Saturday morning, with a break

@@ -189,53 +189,66 @@ pub fn run_accessibility(
     let served_s = seconds(options.served_within_minutes);
     let low_class = options.low_access_below.map_or(LowClass::Quintile, LowClass::Below);
     let network = network_for(&options.travel, network)?;
-    prepare(&options.services, &options.travel, Some(&options.demand), Some(&options.window), network.as_deref(), |prepared, model| {
-        let demand = prepared.demand();
-        let total = categories.len();
-        let mut results = Vec::new();
-        for (n, &category) in categories.iter().enumerate() {
-            let members = prepared.members(category);
-            let services = &prepared.services;
-            let index =
-                FacilityIndex::new(members.iter().map(|&s| [services[s].x, services[s].y]).collect(), Vec::new())?;
-            let scaled = |done: usize, all: usize| progress.report(n * all + done, total * all.max(1));
-            let matrix = CostMatrix::from_model(
-                &demand.points,
-                &index,
-                model.as_dyn(),
-                None,
-                catchment_s.max(served_s),
-                &scaled,
-            )?;
-            let supply: Vec<f64> = members.iter().map(|&s| services[s].capacity).collect();
-            let access = if members.is_empty() {
-                vec![0.0; demand.points.len()]
-            } else {
-                accessibility(&matrix, &supply, &demand.population, &method, catchment_s)?.access
-            };
-            let mut served = vec![false; demand.points.len()];
-            for p in matrix.pairs.iter().filter(|p| p.cost_s <= served_s) {
-                served[p.demand as usize] = true;
+    prepare(
+        &options.services,
+        &options.travel,
+        Some(&options.demand),
+        Some(&options.window),
+        network.as_deref(),
+        |prepared, model| {
+            let demand = prepared.demand();
+            let total = categories.len();
+            let mut results = Vec::new();
+            for (n, &category) in categories.iter().enumerate() {
+                let members = prepared.members(category);
+                let services = &prepared.services;
+                let index =
+                    FacilityIndex::new(members.iter().map(|&s| [services[s].x, services[s].y]).collect(), Vec::new())?;
+                let scaled = |done: usize, all: usize| progress.report(n * all + done, total * all.max(1));
+                let matrix = CostMatrix::from_model(
+                    &demand.points,
+                    &index,
+                    model.as_dyn(),
+                    None,
+                    catchment_s.max(served_s),
+                    &scaled,
+                )?;
+                let supply: Vec<f64> = members.iter().map(|&s| services[s].capacity).collect();
+                let access = if members.is_empty() {
+                    vec![0.0; demand.points.len()]
+                } else {
+                    accessibility(&matrix, &supply, &demand.population, &method, catchment_s)?.access
+                };
+                let mut served = vec![false; demand.points.len()];
+                for p in matrix.pairs.iter().filter(|p| p.cost_s <= served_s) {
+                    served[p.demand as usize] = true;
+                }
+                let gaps = unit_gaps(&served, &access, &demand.population, low_class)?;
+                results.push(category_access(category, access, &gaps, &demand.zones));
             }
-            let gaps = unit_gaps(&served, &access, &demand.population, low_class)?;
-            results.push(category_access(category, access, &gaps, &demand.zones));
-        }
-        let mut layers = Vec::new();
-        if let Some(path) = &options.output.output {
-            let mut output = [access_layer(options, &prepared, &results), gaps_table(options, &results)];
-            layers = output.iter().map(|l| l.schema.name.clone()).collect();
-            super::write(path, options.output.append, &mut output, &prepared.working_crs, prepared.window.as_ref())?;
-        }
-        let vocabulary = vocabulary();
-        Ok(AccessibilityReport {
-            working_epsg: prepared.working_crs.epsg,
-            id: demand.ids.clone(),
-            name: demand.names.clone(),
-            population: demand.population.clone(),
-            categories: results.into_iter().map(|c| (vocabulary.categories[c.category].id.clone(), c)).collect(),
-            layers,
-        })
-    })
+            let mut layers = Vec::new();
+            if let Some(path) = &options.output.output {
+                let mut output = [access_layer(options, &prepared, &results), gaps_table(options, &results)];
+                layers = output.iter().map(|l| l.schema.name.clone()).collect();
+                super::write(
+                    path,
+                    options.output.append,
+                    &mut output,
+                    &prepared.working_crs,
+                    prepared.window.as_ref(),
+                )?;
+            }
+            let vocabulary = vocabulary();
+            Ok(AccessibilityReport {
+                working_epsg: prepared.working_crs.epsg,
+                id: demand.ids.clone(),
+                name: demand.names.clone(),
+                population: demand.population.clone(),
+                categories: results.into_iter().map(|c| (vocabulary.categories[c.category].id.clone(), c)).collect(),
+                layers,
+            })
+        },
+    )
 }
 
 fn category_access(category: usize, access: Vec<f64>, gaps: &[UnitGap], zones: &[String]) -> CategoryAccess {

@@ -130,41 +130,54 @@ pub fn run_coverage(
     let vocabulary = vocabulary();
     let categories = vocabulary.indices_of(&options.categories)?;
     let network = network_for(&options.travel, network)?;
-    prepare(&options.services, &options.travel, Some(&options.demand), Some(&options.window), network.as_deref(), |prepared, model| {
-        let demand = prepared.demand();
-        let costs = model.as_dyn().bind(&prepared.index)?;
-        let unreachable = costs.unreachable_services();
-        let within_s = seconds(options.count_within_minutes);
-        let found = coverage(&demand.points, costs.as_ref(), &categories, within_s, progress)?;
-        let thresholds_s: Vec<f64> = options.summary_minutes.iter().map(|m| seconds(*m)).collect();
-        let summaries = population_summary(&found, &demand.population, &thresholds_s)?;
-        let mut layers = Vec::new();
-        if let Some(path) = &options.output.output {
-            let mut output = vec![services_layer(&prepared.services), unit_layer(options, &prepared, &found)];
-            if options.demand.aggregate_by.is_some() && !demand.units_are_zones {
-                output.push(zone_table(options, demand, &found));
+    prepare(
+        &options.services,
+        &options.travel,
+        Some(&options.demand),
+        Some(&options.window),
+        network.as_deref(),
+        |prepared, model| {
+            let demand = prepared.demand();
+            let costs = model.as_dyn().bind(&prepared.index)?;
+            let unreachable = costs.unreachable_services();
+            let within_s = seconds(options.count_within_minutes);
+            let found = coverage(&demand.points, costs.as_ref(), &categories, within_s, progress)?;
+            let thresholds_s: Vec<f64> = options.summary_minutes.iter().map(|m| seconds(*m)).collect();
+            let summaries = population_summary(&found, &demand.population, &thresholds_s)?;
+            let mut layers = Vec::new();
+            if let Some(path) = &options.output.output {
+                let mut output = vec![services_layer(&prepared.services), unit_layer(options, &prepared, &found)];
+                if options.demand.aggregate_by.is_some() && !demand.units_are_zones {
+                    output.push(zone_table(options, demand, &found));
+                }
+                output.push(summary_table(options, &prepared, &summaries));
+                layers = output.iter().map(|l| l.schema.name.clone()).collect();
+                super::write(
+                    path,
+                    options.output.append,
+                    &mut output,
+                    &prepared.working_crs,
+                    prepared.window.as_ref(),
+                )?;
             }
-            output.push(summary_table(options, &prepared, &summaries));
-            layers = output.iter().map(|l| l.schema.name.clone()).collect();
-            super::write(path, options.output.append, &mut output, &prepared.working_crs, prepared.window.as_ref())?;
-        }
-        let service_id = |s: usize| prepared.services[s].id.clone();
-        Ok(CoverageReport {
-            working_epsg: prepared.working_crs.epsg,
-            mode: options.travel.mode.as_str(),
-            cost_model: model.name(),
-            count_within_minutes: options.count_within_minutes,
-            unreachable_services: unreachable.iter().map(|&s| service_id(s)).collect(),
-            demand: DemandReport::new(demand),
-            coverage: found
-                .iter()
-                .map(|c| (vocabulary.categories[c.category].id.clone(), CategoryResult::new(c, service_id)))
-                .collect(),
-            summary: summaries.iter().map(|s| summary_row(&prepared, s)).collect(),
-            services: prepared.services.clone(),
-            layers,
-        })
-    })
+            let service_id = |s: usize| prepared.services[s].id.clone();
+            Ok(CoverageReport {
+                working_epsg: prepared.working_crs.epsg,
+                mode: options.travel.mode.as_str(),
+                cost_model: model.name(),
+                count_within_minutes: options.count_within_minutes,
+                unreachable_services: unreachable.iter().map(|&s| service_id(s)).collect(),
+                demand: DemandReport::new(demand),
+                coverage: found
+                    .iter()
+                    .map(|c| (vocabulary.categories[c.category].id.clone(), CategoryResult::new(c, service_id)))
+                    .collect(),
+                summary: summaries.iter().map(|s| summary_row(&prepared, s)).collect(),
+                services: prepared.services.clone(),
+                layers,
+            })
+        },
+    )
 }
 
 fn summary_row(prepared: &super::Prepared, s: &PopulationSummary) -> SummaryRow {

@@ -99,7 +99,11 @@ pub fn network_for(travel: &TravelInput, given: Option<Arc<Network>>) -> Result<
 
 /// Scales each desk's capacity by the share of the window it is open and
 /// leaves out the desks closed for the whole window (saying so).
-fn weigh_by_window(services: &mut Vec<crate::catalogue::Service>, text: &str, week_of: Option<&str>) -> Result<crate::opening::Window> {
+fn weigh_by_window(
+    services: &mut Vec<crate::catalogue::Service>,
+    text: &str,
+    week_of: Option<&str>,
+) -> Result<crate::opening::Window> {
     let day = match week_of {
         None => crate::opening::today(),
         Some(date) => chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
@@ -108,9 +112,9 @@ fn weigh_by_window(services: &mut Vec<crate::catalogue::Service>, text: &str, we
     let window = crate::opening::Window::new(text, day)?;
     let mut closed = Vec::new();
     for service in services.iter_mut() {
-        let share = window.share(&service.opening_hours).map_err(|e| {
-            Error::input("services", Some(service.id.clone()), Some("opening_hours"), e.to_string())
-        })?;
+        let share = window
+            .share(&service.opening_hours)
+            .map_err(|e| Error::input("services", Some(service.id.clone()), Some("opening_hours"), e.to_string()))?;
         service.capacity *= share;
         if share == 0.0 {
             closed.push(service.id.clone());
@@ -118,7 +122,10 @@ fn weigh_by_window(services: &mut Vec<crate::catalogue::Service>, text: &str, we
     }
     services.retain(|s| !closed.contains(&s.id));
     if services.is_empty() {
-        return Err(Error::parameter("open_during", format!("every desk is closed during '{text}' (week of {})", window.monday)));
+        return Err(Error::parameter(
+            "open_during",
+            format!("every desk is closed during '{text}' (week of {})", window.monday),
+        ));
     }
     crate::warnings::warn(format!(
         "open during '{text}' (week of {}, {} h): {} desk(s) closed for the whole window left out{}; the others' capacity scaled by the share of the window they are open",

@@ -93,49 +93,62 @@ pub fn run_siting(
     let category = vocabulary().indices_of(std::slice::from_ref(category_id))?[0];
     let within_s = seconds(options.covered_within_minutes);
     let network = network_for(&options.travel, network)?;
-    prepare(&options.services, &options.travel, Some(&options.demand), Some(&options.window), network.as_deref(), |prepared, model| {
-        let demand = prepared.demand();
-        let (candidates, labels) = match &options.candidates {
-            None => (demand.points.clone(), demand.names.clone()),
-            Some(path) => read_candidates(path, options.candidates_id_field.as_deref(), &prepared.working_crs)?,
-        };
-        let existing: Vec<[f64; 2]> =
-            prepared.members(category).iter().map(|&s| [prepared.services[s].x, prepared.services[s].y]).collect();
-        let existing = FacilityIndex::new(existing, Vec::new())?;
-        let covered_matrix =
-            CostMatrix::from_model(&demand.points, &existing, model.as_dyn(), None, within_s, progress)?;
-        let mut covered = vec![false; demand.points.len()];
-        for p in &covered_matrix.pairs {
-            covered[p.demand as usize] = true;
-        }
-        let candidate_index = FacilityIndex::new(candidates.clone(), Vec::new())?;
-        let matrix =
-            CostMatrix::from_model(&demand.points, &candidate_index, model.as_dyn(), None, within_s, progress)?;
-        let mut covers = vec![Vec::new(); candidates.len()];
-        for p in &matrix.pairs {
-            covers[p.service as usize].push(p.demand);
-        }
-        let problem = CoverProblem { population: demand.population.clone(), covered, covers };
-        let siting = problem.solve(options.new_sites)?;
-        let mut report = SitingReport {
-            working_epsg: prepared.working_crs.epsg,
-            category: category_id.clone(),
-            sites: siting.sites.iter().map(|&i| labels[i].clone()).collect(),
-            site_index: siting.sites.clone(),
-            xy: siting.sites.iter().map(|&i| candidates[i]).collect(),
-            gains: siting.gains.clone(),
-            covered_before: siting.covered_before,
-            covered_after: siting.covered_after,
-            population_total: demand.population.iter().sum(),
-            layers: Vec::new(),
-        };
-        if let Some(path) = &options.output.output {
-            let mut output = [sites_layer(options, &report)];
-            report.layers = output.iter().map(|l| l.schema.name.clone()).collect();
-            super::write(path, options.output.append, &mut output, &prepared.working_crs, prepared.window.as_ref())?;
-        }
-        Ok(report)
-    })
+    prepare(
+        &options.services,
+        &options.travel,
+        Some(&options.demand),
+        Some(&options.window),
+        network.as_deref(),
+        |prepared, model| {
+            let demand = prepared.demand();
+            let (candidates, labels) = match &options.candidates {
+                None => (demand.points.clone(), demand.names.clone()),
+                Some(path) => read_candidates(path, options.candidates_id_field.as_deref(), &prepared.working_crs)?,
+            };
+            let existing: Vec<[f64; 2]> =
+                prepared.members(category).iter().map(|&s| [prepared.services[s].x, prepared.services[s].y]).collect();
+            let existing = FacilityIndex::new(existing, Vec::new())?;
+            let covered_matrix =
+                CostMatrix::from_model(&demand.points, &existing, model.as_dyn(), None, within_s, progress)?;
+            let mut covered = vec![false; demand.points.len()];
+            for p in &covered_matrix.pairs {
+                covered[p.demand as usize] = true;
+            }
+            let candidate_index = FacilityIndex::new(candidates.clone(), Vec::new())?;
+            let matrix =
+                CostMatrix::from_model(&demand.points, &candidate_index, model.as_dyn(), None, within_s, progress)?;
+            let mut covers = vec![Vec::new(); candidates.len()];
+            for p in &matrix.pairs {
+                covers[p.service as usize].push(p.demand);
+            }
+            let problem = CoverProblem { population: demand.population.clone(), covered, covers };
+            let siting = problem.solve(options.new_sites)?;
+            let mut report = SitingReport {
+                working_epsg: prepared.working_crs.epsg,
+                category: category_id.clone(),
+                sites: siting.sites.iter().map(|&i| labels[i].clone()).collect(),
+                site_index: siting.sites.clone(),
+                xy: siting.sites.iter().map(|&i| candidates[i]).collect(),
+                gains: siting.gains.clone(),
+                covered_before: siting.covered_before,
+                covered_after: siting.covered_after,
+                population_total: demand.population.iter().sum(),
+                layers: Vec::new(),
+            };
+            if let Some(path) = &options.output.output {
+                let mut output = [sites_layer(options, &report)];
+                report.layers = output.iter().map(|l| l.schema.name.clone()).collect();
+                super::write(
+                    path,
+                    options.output.append,
+                    &mut output,
+                    &prepared.working_crs,
+                    prepared.window.as_ref(),
+                )?;
+            }
+            Ok(report)
+        },
+    )
 }
 
 fn sites_layer(options: &SitingOptions, report: &SitingReport) -> OutputLayer {

@@ -285,7 +285,7 @@ pub fn analyse(
             published_flows.extend(b.parts.into_iter().map(|(d, n)| ((z, c, d), n)));
         }
     }
-    published_flows.sort_by(|a, b| a.0.cmp(&b.0));
+    published_flows.sort_by_key(|f| f.0);
 
     // level 3: each published flow by outcome, month and language; sums of the published parts
     let mut fate_sums: HashMap<(u32, u8), [f64; 3]> = HashMap::new();
