@@ -65,12 +65,18 @@ impl Decay {
     pub fn weight(&self, cost_s: f64) -> f64 {
         match self {
             Decay::Uniform => 1.0,
-            Decay::Step { zones } => zones.iter().find(|(upper, _)| cost_s <= *upper).map_or(0.0, |(_, w)| *w),
+            Decay::Step { zones } => Decay::step_weight(zones, cost_s),
             Decay::Linear { zero_at_s } => (1.0 - cost_s / zero_at_s).max(0.0),
             Decay::Exponential { scale_s } => (-cost_s / scale_s).exp(),
             Decay::Gaussian { sigma_s } => (-(cost_s * cost_s) / (2.0 * sigma_s * sigma_s)).exp(),
             Decay::Power { exponent, min_cost_s } => cost_s.max(*min_cost_s).powf(*exponent),
         }
+    }
+
+    /// The weight of the first `(upper_s, weight)` zone that holds the cost, 0 past the last.
+    pub(super) fn step_weight(zones: &[(f64, f64)], cost_s: f64) -> f64 {
+        // selects, not branches: costs come in any order
+        zones.iter().rev().fold(0.0, |w, (upper, zw)| if cost_s <= *upper { *zw } else { w })
     }
 
     /// Checks the parameters; a power decay with a negative exponent needs a

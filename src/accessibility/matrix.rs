@@ -4,9 +4,14 @@ use crate::cost::CostModel;
 use crate::error::{Error, Result};
 use crate::index::FacilityIndex;
 use crate::progress::{par_map_chunked, Progress};
+use rayon::prelude::*;
+use std::ops::Range;
 
 /// The most demand-service pairs a catchment may hold (about 4 GiB while they are gathered).
 const MAX_PAIRS: usize = 100_000_000;
+
+/// Pairs checked per parallel task (rayon's per-item search is slow on this loop).
+const CHECK_CHUNK: usize = 1 << 16;
 
 /// One demand unit - service pair.
 ///
@@ -19,33 +24,100 @@ pub struct Pair {
     pub cost_s: f64,
 }
 
-/// Costs between `demands` demand units and `services` services; pairs
-/// absent are beyond reach.
+/// Where a matrix keeps its pairs: its own `Vec<Pair>`, or borrowed [`Columns`].
+pub trait PairTable: Sync {
+    /// How many pairs.
+    fn count(&self) -> usize;
+    /// Pair `k`.
+    fn pair(&self, k: usize) -> Pair;
+    /// The pairs in `range`, in order.
+    fn slice(&self, range: Range<usize>) -> impl Iterator<Item = Pair> + '_;
+}
+
+impl PairTable for Vec<Pair> {
+    fn count(&self) -> usize {
+        self.len()
+    }
+
+    fn pair(&self, k: usize) -> Pair {
+        self[k]
+    }
+
+    fn slice(&self, range: Range<usize>) -> impl Iterator<Item = Pair> + '_ {
+        self[range].iter().copied()
+    }
+}
+
+/// A cost table kept by its caller as three columns (pair `k` is
+/// `demand[k]`, `service[k]`, `cost_s[k]`), read in place; checked by
+/// [`CostMatrix::from_columns`].
+///
+/// # Units
+/// `cost_s` in seconds.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CostMatrix {
+pub struct Columns<'a> {
+    demand: &'a [i64],
+    service: &'a [i64],
+    cost_s: &'a [f64],
+}
+
+impl Columns<'_> {
+    /// A negative index, or one past u32, reads as u32::MAX: a unit that does not exist.
+    fn index(v: i64) -> u32 {
+        u32::try_from(v).unwrap_or(u32::MAX)
+    }
+}
+
+impl PairTable for Columns<'_> {
+    fn count(&self) -> usize {
+        self.cost_s.len()
+    }
+
+    fn pair(&self, k: usize) -> Pair {
+        Pair { demand: Self::index(self.demand[k]), service: Self::index(self.service[k]), cost_s: self.cost_s[k] }
+    }
+
+    fn slice(&self, range: Range<usize>) -> impl Iterator<Item = Pair> + '_ {
+        let (i, j, c) = (&self.demand[range.clone()], &self.service[range.clone()], &self.cost_s[range]);
+        i.iter().zip(j).zip(c).map(|((i, j), c)| Pair { demand: Self::index(*i), service: Self::index(*j), cost_s: *c })
+    }
+}
+
+/// Costs between `demands` demand units and `services` services; pairs
+/// absent are beyond reach. `P` keeps the pairs (a [`PairTable`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CostMatrix<P = Vec<Pair>> {
     pub demands: usize,
     pub services: usize,
-    pub pairs: Vec<Pair>,
+    pub pairs: P,
+}
+
+/// Checks every pair, in parallel; the first bad pair is the one refused.
+fn checked<P: PairTable>(matrix: CostMatrix<P>) -> Result<CostMatrix<P>> {
+    let (demands, services, count) = (matrix.demands, matrix.services, matrix.pairs.count());
+    // `&`, not `&&`: the checks run on every pair, without branches
+    let known = |p: &Pair| ((p.demand as usize) < demands) & ((p.service as usize) < services);
+    let usable = |p: &Pair| p.cost_s.is_finite() & (p.cost_s >= 0.0);
+    let first_bad = (0..count.div_ceil(CHECK_CHUNK)).into_par_iter().find_map_first(|c| {
+        let start = c * CHECK_CHUNK;
+        let mut chunk = matrix.pairs.slice(start..(start + CHECK_CHUNK).min(count));
+        chunk.position(|p| !(known(&p) & usable(&p))).map(|k| start + k)
+    });
+    let Some(k) = first_bad else {
+        return Ok(matrix);
+    };
+    let p = matrix.pairs.pair(k);
+    Err(if known(&p) {
+        Error::parameter("cost", format!("pair {k} has cost {}, not a finite cost >= 0", p.cost_s))
+    } else {
+        Error::parameter("pairs", format!("pair {k} names a demand unit or service that does not exist"))
+    })
 }
 
 impl CostMatrix {
-    /// Checks indices and costs.
+    /// Checks indices and costs, in parallel; the first bad pair is the one refused.
     pub fn new(demands: usize, services: usize, pairs: Vec<Pair>) -> Result<Self> {
-        for (k, p) in pairs.iter().enumerate() {
-            if p.demand as usize >= demands || p.service as usize >= services {
-                return Err(Error::parameter(
-                    "pairs",
-                    format!("pair {k} names a demand unit or service that does not exist"),
-                ));
-            }
-            if !(p.cost_s.is_finite() && p.cost_s >= 0.0) {
-                return Err(Error::parameter(
-                    "cost",
-                    format!("pair {k} has cost {}, not a finite cost >= 0", p.cost_s),
-                ));
-            }
-        }
-        Ok(CostMatrix { demands, services, pairs })
+        checked(CostMatrix { demands, services, pairs })
     }
 
     /// Every pair within `cutoff_s` by a cost model, in parallel.
@@ -88,5 +160,59 @@ impl CostMatrix {
             })
             .collect();
         Ok(CostMatrix { demands: demand.len(), services: services.len(), pairs })
+    }
+}
+
+impl<'a> CostMatrix<Columns<'a>> {
+    /// A cost table as columns, checked as [`CostMatrix::new`] checks pairs,
+    /// then read in place rather than copied.
+    ///
+    /// # Units
+    /// `cost_s` in seconds.
+    pub fn from_columns(
+        demands: usize,
+        services: usize,
+        demand_index: &'a [i64],
+        service_index: &'a [i64],
+        cost_s: &'a [f64],
+    ) -> Result<Self> {
+        if demand_index.len() != service_index.len() || demand_index.len() != cost_s.len() {
+            return Err(Error::parameter("cost_s", "demand_index, service_index and cost_s must have the same length"));
+        }
+        let pairs = Columns { demand: demand_index, service: service_index, cost_s };
+        checked(CostMatrix { demands, services, pairs })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_read_as_the_pairs_they_hold() {
+        let (i, j, c) = ([0, 1, 1], [1, 0, 1], [60.0, 0.0, 120.5]);
+        let matrix = CostMatrix::from_columns(2, 2, &i, &j, &c).unwrap();
+        let expected: Vec<Pair> =
+            (0..3).map(|k| Pair { demand: i[k] as u32, service: j[k] as u32, cost_s: c[k] }).collect();
+        assert_eq!(matrix.pairs.slice(0..3).collect::<Vec<_>>(), expected);
+        assert_eq!((0..3).map(|k| matrix.pairs.pair(k)).collect::<Vec<_>>(), expected);
+    }
+
+    #[test]
+    fn the_first_bad_pair_is_refused() {
+        let refusal =
+            |i: &[i64], j: &[i64], c: &[f64]| CostMatrix::from_columns(2, 2, i, j, c).unwrap_err().to_string();
+        assert!(refusal(&[0, -1], &[0, 0], &[1.0, 1.0])
+            .contains("pair 1 names a demand unit or service that does not exist"));
+        // 2^32 would be service 0 if cut to u32
+        assert!(refusal(&[0, 0], &[0, 1 << 32], &[1.0, 1.0]).contains("pair 1 names"));
+        assert!(refusal(&[0, 0], &[0, 2], &[f64::NAN, 1.0]).contains("pair 0 has cost NaN"));
+        assert!(refusal(&[0], &[0, 1], &[1.0]).contains("same length"));
+        // across parallel chunks, the first one still
+        let mut pairs = vec![Pair { demand: 0, service: 0, cost_s: 1.0 }; 5 * CHECK_CHUNK];
+        pairs[4 * CHECK_CHUNK + 3].cost_s = -1.0;
+        pairs[2 * CHECK_CHUNK + 1].service = 7;
+        let refusal = CostMatrix::new(1, 1, pairs).unwrap_err().to_string();
+        assert!(refusal.contains(&format!("pair {} names", 2 * CHECK_CHUNK + 1)), "{refusal}");
     }
 }

@@ -20,7 +20,7 @@ pub use catchment::{floating_catchment, Catchment};
 pub use decay::Decay;
 pub use e2sfca::{default_zones, e2sfca};
 pub use gravity::gravity;
-pub use matrix::{CostMatrix, Pair};
+pub use matrix::{Columns, CostMatrix, Pair, PairTable};
 pub use three_sfca::three_sfca;
 pub use two_sfca::two_sfca;
 
@@ -59,8 +59,8 @@ impl FromStr for Method {
 /// # Units
 /// `max_cost_s` in seconds (the catchment); supply and demand in their own units
 /// (users per week, persons), so the index is supply per person.
-pub fn accessibility(
-    matrix: &CostMatrix,
+pub fn accessibility<P: PairTable>(
+    matrix: &CostMatrix<P>,
     supply: &[f64],
     demand: &[f64],
     method: &Method,

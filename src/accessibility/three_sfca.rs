@@ -5,25 +5,25 @@
 //! matrix built with the cut-off that is the catchment, as in the paper; on
 //! a full matrix it includes farther services too, as PySAL `access` does.
 
-use super::{floating_catchment, Catchment, CostMatrix, Decay};
+use super::catchment::scatter_sum;
+use super::{floating_catchment, Catchment, CostMatrix, Decay, PairTable};
 use crate::error::Result;
+use rayon::prelude::*;
 
 /// 3SFCA within `max_cost_s`.
-pub fn three_sfca(
-    matrix: &CostMatrix,
+pub fn three_sfca<P: PairTable>(
+    matrix: &CostMatrix<P>,
     supply: &[f64],
     demand: &[f64],
     decay: &Decay,
     max_cost_s: f64,
 ) -> Result<Catchment> {
     let decay = decay.clone().validated()?;
-    let w: Vec<f64> = matrix.pairs.iter().map(|p| decay.weight(p.cost_s)).collect();
-    let mut total = vec![0.0; matrix.demands];
-    for (p, wk) in matrix.pairs.iter().zip(&w) {
-        total[p.demand as usize] += wk;
-    }
-    floating_catchment(matrix, supply, demand, max_cost_s, |k| {
-        let t = total[matrix.pairs[k].demand as usize];
+    let pairs = &matrix.pairs;
+    let w: Vec<f64> = (0..pairs.count()).into_par_iter().map(|k| decay.weight(pairs.pair(k).cost_s)).collect();
+    let total = scatter_sum(pairs, matrix.demands, |p| p.demand as usize, |k, _| w[k]);
+    floating_catchment(matrix, supply, demand, max_cost_s, |k, p| {
+        let t = total[p.demand as usize];
         if t > 0.0 {
             w[k] * w[k] / t
         } else {

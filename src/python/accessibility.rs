@@ -1,13 +1,14 @@
 //! Wrappers of the accessibility job ([`crate::jobs::accessibility`]) and of
 //! [`crate::accessibility`] over a cost table.
 
-use super::error::{parameter, IntoPyResult};
-use super::options::{options, report, run_job};
-use crate::accessibility::{accessibility, CostMatrix, Pair};
+use super::error::IntoPyResult;
+use super::options::{options, run_job};
+use crate::accessibility::{accessibility, Catchment, CostMatrix};
 use crate::jobs::{run_accessibility, AccessibilityOptions, IndexOptions};
-use numpy::PyReadonlyArray1;
+use numpy::{IntoPyArray, PyReadonlyArray1};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
+use std::borrow::Cow;
 
 /// An accessibility index over a cost table: per-pair arrays of demand index,
 /// service index and cost (seconds); supply per service, demand per unit.
@@ -26,22 +27,25 @@ pub fn accessibility_arrays<'py>(
     options: Option<Bound<'py, PyDict>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let (index, _) = self::options::<IndexOptions>(py, &[], options.as_ref())?;
-    let (i, j, c) = (demand_index.as_array(), service_index.as_array(), cost_s.as_array());
-    if i.len() != j.len() || i.len() != c.len() {
-        return Err(parameter("cost_s", "demand_index, service_index and cost_s must have the same length"));
-    }
-    if i.iter().chain(j.iter()).any(|v| *v < 0 || *v > u32::MAX as i64) {
-        return Err(parameter("demand_index", "indices must be >= 0"));
-    }
-    let pairs = (0..i.len()).map(|k| Pair { demand: i[k] as u32, service: j[k] as u32, cost_s: c[k] }).collect();
-    let supply = supply.as_array().to_vec();
-    let demand = demand.as_array().to_vec();
+    let (i, j, c) = (contiguous(&demand_index), contiguous(&service_index), contiguous(&cost_s));
+    let (supply, demand) = (contiguous(&supply), contiguous(&demand));
     let method = index.method().py_err(py)?;
+    // the columns are checked, then read in place, with the GIL released
     let result = super::options::detached(py, || -> crate::Result<_> {
-        let matrix = CostMatrix::new(demand.len(), supply.len(), pairs)?;
+        let matrix = CostMatrix::from_columns(demand.len(), supply.len(), &i, &j, &c)?;
         accessibility(&matrix, &supply, &demand, &method, index.catchment_s())
     });
-    report(py, &result?)
+    // straight into numpy arrays: the generic report goes through Python lists
+    let Catchment { access, ratio } = result?;
+    let arrays = PyDict::new(py);
+    arrays.set_item("access", access.into_pyarray(py))?;
+    arrays.set_item("ratio", ratio.into_pyarray(py))?;
+    Ok(arrays.into_any())
+}
+
+/// An array's elements, copied only when they are not contiguous.
+fn contiguous<'a, T: numpy::Element + Copy>(array: &'a PyReadonlyArray1<'_, T>) -> Cow<'a, [T]> {
+    array.as_slice().map_or_else(|_| Cow::Owned(array.as_array().to_vec()), Cow::Borrowed)
 }
 
 /// Accessibility and service gaps per category, from files; writes the
