@@ -26,8 +26,8 @@ def test_plugin_version_matches_the_core():
 def test_provider_lists_every_algorithm(qgis):
     listing = qgis_process(qgis.env, "list").stdout
     found = sorted(re.findall(r"capacitymetro:(\w+)", listing))
-    assert found == ["accessibility", "buildnetwork", "nearestservice", "publishpage", "servicegaps", "suggestsites",
-                     "travelareas", "validatecatalogue"]
+    assert found == ["accessibility", "buildnetwork", "nearestservice", "needsanalysis", "publishpage", "servicegaps",
+                     "suggestsites", "travelareas", "validatecatalogue"]
 
 
 def test_publish_page_equals_the_python_api(qgis, tmp_path):
@@ -324,7 +324,8 @@ def test_every_option_has_the_same_default_in_python_the_cli_and_the_plugin(tmp_
     from capacitymetro import cli
 
     algorithms = {"coverage": "nearestservice", "travel_areas": "travelareas", "accessibility": "accessibility",
-                  "siting": "suggestsites", "network_build": "buildnetwork", "web_data": "publishpage"}
+                  "siting": "suggestsites", "network_build": "buildnetwork", "web_data": "publishpage",
+                  "needs": "needsanalysis"}
     commands = {job: command for command, (job, _) in cli.COMMANDS.items()}
     env = qgis_env(tmp_path / "profile")
     qgis_process(env, "plugins", "enable", "capacitymetro")
@@ -358,7 +359,8 @@ def test_every_option_has_the_same_default_in_python_the_cli_and_the_plugin(tmp_
                 assert given == expected, (job, p["name"])
     # the Python API takes every option by name, with the table's defaults
     function = {"coverage": cm.coverage, "travel_areas": cm.travel_areas, "accessibility": cm.accessibility,
-                "siting": cm.suggest_sites, "network_build": cm.build_network, "web_data": cm._core.web_data}
+                "siting": cm.suggest_sites, "network_build": cm.build_network, "web_data": cm._core.web_data,
+                "needs": cm.needs}
     for spec in cm.job_specs():
         assert "options" in inspect.signature(function[spec["name"]]).parameters
         unknown = {"no_such_option": 1}
