@@ -30,16 +30,12 @@ record; the GeoServer stand-in accepts the feature types' metadataLinks.
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import os
 import re
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
 import urllib.request
 import uuid
 from pathlib import Path
@@ -458,34 +454,10 @@ def test_publish_metadata_command(results, tmp_path):
 
 # --------------------------------------------------------------------------- 4: linked from the WMS capabilities
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def serve(project: Path, folder: Path, port: int):
-    """qgis_mapserver on 127.0.0.1:port for a project; stopped on leaving."""
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QGIS_CUSTOM_CONFIG_PATH=str(folder / "profile"))
-    process = subprocess.Popen(["timeout", "600", "qgis_mapserver", "-p", str(project), f"127.0.0.1:{port}"],
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(100):
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                break
-        except OSError:
-            time.sleep(0.1)
-    try:
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-
-
 @pytest.mark.skipif(shutil.which("qgis_mapserver") is None, reason="QGIS Server (qgis_mapserver) is not installed")
 def test_qgis_server_capabilities_link_every_layer_record(results, tmp_path):
     from capacitymetro.publish.qgis_server import write_project
+    from test_qgis_server import free_port, serve  # one way to start the server, in the QGIS Server tests
 
     port = free_port()
     url = f"http://127.0.0.1:{port}/"

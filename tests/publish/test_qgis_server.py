@@ -112,9 +112,9 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve(project: Path, folder: Path):
-    """qgis_mapserver on 127.0.0.1 for a project; stopped on leaving."""
-    port = free_port()
+def serve(project: Path, folder: Path, port: int | None = None):
+    """qgis_mapserver on 127.0.0.1 (``port``, else a free one) for a project; stopped on leaving."""
+    port = port or free_port()
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QGIS_CUSTOM_CONFIG_PATH=str(folder / "profile"))
     process = subprocess.Popen(["timeout", "600", "qgis_mapserver", "-p", str(project), f"127.0.0.1:{port}"],
                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
