@@ -8,14 +8,15 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMPS := .build
-APT_PACKAGES := libgdal-dev gdal-bin libproj-dev proj-bin pkg-config clang python3-venv
-RUST_SOURCES := $(shell find src -name '*.rs') Cargo.toml Cargo.lock styles/categories.json
+APT_PACKAGES := libgdal-dev gdal-bin libproj-dev proj-bin pkg-config clang cmake python3-venv osmium-tool
+RUST_SOURCES := $(shell find src -name '*.rs') Cargo.toml Cargo.lock styles/categories.json styles/layers_i18n.json
 PY_SOURCES := $(shell find python/capacitymetro -type f -not -name '*.so' -not -path '*__pycache__*')
 PLUGIN_SOURCES := $(shell find qgis_plugin/capacitymetro -type f -not -name '*.qm' -not -path '*__pycache__*')
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 WHEEL := dist/wheels/capacitymetro-$(VERSION)-cp39-abi3-linux_x86_64.whl
 PLUGIN_ZIP := dist/capacitymetro-qgis-$(VERSION).zip
 QM := qgis_plugin/capacitymetro/i18n/capacitymetro_it.qm
+SPOPT_DATA := $(STAMPS)/spopt-data
 # QGIS 3.22 from Debian, for the plugin and its tests; lrelease builds the translations.
 QGIS_PACKAGES := qgis python3-qgis qgis-server qgis-providers qttools5-dev-tools xvfb xauth
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -81,8 +82,16 @@ lint: build
 test-rust: system-deps
 	cargo test --release
 
-test-python: build
+test-python: build $(SPOPT_DATA)
 	$(PY) -m pytest -q tests/python
+
+# spopt's San Francisco location case (tests, benchmarks), from its source archive on PyPI.
+# spopt 0.8.0 needs Python 3.12; 0.7.0 ships the same data and models.
+$(SPOPT_DATA): | $(STAMPS)/venv
+	rm -rf $@ $@.d && mkdir -p $@.d
+	$(PY) -m pip download -q --no-deps --no-binary :all: spopt==0.7.0 -d $@.d
+	tar -xzf $@.d/spopt-0.7.0.tar.gz -C $@.d --wildcards '*/test_locate/data/SF_*.csv'
+	mkdir -p $@.tmp && mv $@.d/spopt-0.7.0/spopt/tests/test_locate/data/SF_*.csv $@.tmp/ && mv $@.tmp $@ && rm -rf $@.d
 
 # The wheel for QGIS's Python (Debian's /usr/bin/python3): abi3, system GDAL not copied in.
 $(WHEEL): $(STAMPS)/venv $(RUST_SOURCES) $(PY_SOURCES) pyproject.toml $(STAMPS)/site
@@ -132,13 +141,14 @@ $(STAMPS)/bench-peers: $(STAMPS)/venv
 	$(PY) -m pip install -q networkx pandana
 	touch $@
 
-bench: build qgis-deps web-deps $(STAMPS)/bench-peers
+bench: build qgis-deps web-deps $(STAMPS)/bench-peers $(SPOPT_DATA)
 	$(PY) benchmarks/knn.py
 	$(PY) benchmarks/network.py
 	$(PY) benchmarks/travel_areas_qgis.py
 	$(PY) benchmarks/accessibility.py
 	$(PY) benchmarks/transit.py
 	$(PY) benchmarks/needs.py
+	$(PY) benchmarks/location.py
 	$(PY) benchmarks/scale.py
 	rm -rf $(STAMPS)/bench-site && $(VENV)/bin/capacitymetro demo --out $(STAMPS)/bench-site --no-maps > /dev/null
 	$(VENV)/bin/capacitymetro publish web $(STAMPS)/bench-site/cmv_demo.gpkg --out $(STAMPS)/bench-site/site \

@@ -21,6 +21,11 @@ is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la lb lg li ln lo lt
 nb nd ne ng nl nn no nr nv ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm sn so sq sr ss \
 st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za zh zu";
 
+/// The language codes a catalogue accepts (ISO 639-1), alphabetical.
+pub fn language_codes() -> impl Iterator<Item = &'static str> {
+    ISO_639_1.split_whitespace()
+}
+
 /// One category of the controlled vocabulary.
 #[derive(Debug, Clone, Deserialize)]
 pub struct CategoryDef {
@@ -140,6 +145,9 @@ pub enum OperatorKind {
 }
 
 impl OperatorKind {
+    /// Every kind, in the order forms list them.
+    pub const ALL: [OperatorKind; 3] = [OperatorKind::Public, OperatorKind::ThirdSector, OperatorKind::Infopoint];
+
     pub fn parse(text: &str) -> Option<Self> {
         match text {
             "public" => Some(OperatorKind::Public),
@@ -168,6 +176,9 @@ pub enum Wheelchair {
 }
 
 impl Wheelchair {
+    /// Every value, in the order forms list them.
+    pub const ALL: [Wheelchair; 3] = [Wheelchair::Yes, Wheelchair::Limited, Wheelchair::No];
+
     pub fn parse(text: &str) -> Option<Self> {
         match text.trim().to_ascii_lowercase().as_str() {
             "yes" => Some(Wheelchair::Yes),
@@ -250,9 +261,10 @@ pub struct RawFeature {
     pub point: Result<[f64; 2], String>,
 }
 
-/// Splits a list field: `a;b`, `a, b` or a JSON-like `["a","b"]`.
+/// Splits a list field: `a;b`, `a, b`, a JSON-like `["a","b"]` or QGIS's
+/// array text `{a,b}` (what its multi-select widgets write to a text field).
 pub fn split_list(text: &str) -> Vec<&str> {
-    text.trim_matches(|c| c == '[' || c == ']' || c == '(' || c == ')')
+    text.trim_matches(|c| matches!(c, '[' | ']' | '(' | ')' | '{' | '}'))
         .split([';', ',', '|'])
         .map(|s| s.trim().trim_matches('"').trim())
         .filter(|s| !s.is_empty())
@@ -273,7 +285,7 @@ fn parse_bool(text: &str) -> Option<bool> {
 /// empty name, bad capacity).
 pub fn validate(layer: &str, features: &[RawFeature]) -> Result<Vec<Service>> {
     let vocabulary = vocabulary();
-    let languages: HashSet<&str> = ISO_639_1.split_whitespace().collect();
+    let languages: HashSet<&str> = language_codes().collect();
     let mut problems = Vec::new();
     let mut seen_ids = HashSet::new();
     let mut services = Vec::with_capacity(features.len());
@@ -319,11 +331,8 @@ pub fn validate(layer: &str, features: &[RawFeature]) -> Result<Vec<Service>> {
             problem("municipality_istat", format!("malformed ISTAT code '{istat}' (expected 6 digits, e.g. 027042)"));
         }
         let hours = text("opening_hours");
-        if !hours.is_empty() {
-            if let Err(error) = hours.parse::<opening_hours::OpeningHours>() {
-                let first_line = error.to_string().lines().next().unwrap_or("").to_string();
-                problem("opening_hours", format!("unparsable opening_hours '{hours}': {first_line}"));
-            }
+        if let Some(message) = crate::opening_text::problem(hours) {
+            problem("opening_hours", format!("unparsable opening_hours '{hours}': {message}"));
         }
         let kind_text = text("operator_kind");
         let operator_kind = OperatorKind::parse(kind_text);
@@ -392,11 +401,7 @@ pub fn validate(layer: &str, features: &[RawFeature]) -> Result<Vec<Service>> {
 /// wall-clock time (of the desk's zone, Europe/Rome for the catalogue).
 /// Public holidays are not known here; an unparsable value is an error.
 pub fn is_open(opening_hours: &str, local_time: chrono::NaiveDateTime) -> Result<bool> {
-    let hours: opening_hours::OpeningHours =
-        opening_hours.parse().map_err(|e: <opening_hours::OpeningHours as std::str::FromStr>::Err| {
-            Error::parameter("opening_hours", e.to_string())
-        })?;
-    Ok(hours.is_open(local_time))
+    Ok(crate::opening_text::parse(opening_hours)?.is_open(local_time))
 }
 
 /// Reads and validates a service catalogue, reprojected to the working CRS

@@ -66,6 +66,8 @@ pub struct FacilityIndex {
     categories: Vec<CategorySet>,
     all: RTree<Entry>,
     by_category: Vec<RTree<Entry>>,
+    /// Ids of the points, when given ([`FacilityIndex::with_keys`]).
+    keys: Vec<String>,
 }
 
 impl FacilityIndex {
@@ -91,7 +93,22 @@ impl FacilityIndex {
         let all = entries(&|_| true);
         let max_category = categories.iter().flat_map(|c| c.indices()).max().map_or(0, |m| m + 1);
         let by_category = (0..max_category).map(|c| entries(&|i| categories[i].contains(c))).collect();
-        Ok(FacilityIndex { points, categories, all, by_category })
+        Ok(FacilityIndex { points, categories, all, by_category, keys: Vec::new() })
+    }
+
+    /// The index with an id per point, for cost models that name places by
+    /// id (a travel-cost matrix).
+    pub fn with_keys(mut self, keys: Vec<String>) -> Result<Self> {
+        if keys.len() != self.points.len() {
+            return Err(Error::parameter("keys", format!("{} ids for {} points", keys.len(), self.points.len())));
+        }
+        self.keys = keys;
+        Ok(self)
+    }
+
+    /// The ids of the points, when given.
+    pub fn keys(&self) -> Option<&[String]> {
+        (!self.keys.is_empty() || self.points.is_empty()).then_some(self.keys.as_slice())
     }
 
     pub fn len(&self) -> usize {

@@ -46,7 +46,7 @@ pub struct SourceFeature {
 /// from `lon`/`lat` (or `longitude`/`latitude`, `x`/`y`) columns, in WGS 84.
 pub fn read_layer(source: &LayerSource) -> Result<SourceLayer> {
     let path = &source.path;
-    if !path.exists() {
+    if !path.exists() && !crate::memory_layer::is_memory_path(path) {
         return Err(Error::io(path.display(), "no such file"));
     }
     let is_csv = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));

@@ -21,9 +21,12 @@ pub mod gaps;
 pub mod index;
 pub mod io;
 pub mod jobs;
+pub mod location;
+pub mod memory_layer;
 pub mod needs;
 pub mod network;
 pub mod opening;
+pub mod opening_text;
 pub mod output;
 pub mod plausibility;
 pub mod privacy;
@@ -31,6 +34,7 @@ pub mod progress;
 pub mod siting;
 pub mod transit;
 pub mod travel_areas;
+pub mod travel_matrix;
 pub mod warnings;
 
 #[cfg(feature = "python")]
@@ -48,6 +52,7 @@ pub use jobs::{
     job_specs, run_accessibility, run_coverage, run_network_build, run_siting, run_travel_areas, AccessibilityOptions,
     CoverageOptions, JobOptions, NetworkBuildOptions, Parameter, SitingOptions, TravelAreasOptions,
 };
+pub use location::{Instance, LocationModel, LocationOptions, Method, Solution};
 pub use network::{BuildOptions, Network, NetworkCost};
 pub use output::{write_geopackage, FieldSchema, Granularity, LayerSchema, OutputLayer, Role};
 pub use privacy::{merged_breakdown, protect_table, Breakdown, ProtectedTable};

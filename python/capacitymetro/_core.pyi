@@ -5,7 +5,7 @@ parameters named ``minutes``. A cost exactly equal to a threshold is inside.
 """
 
 from os import PathLike
-from typing import Any, Callable, Optional, Sequence, TypedDict, Union, final
+from typing import Any, Callable, Literal, Optional, Sequence, TypedDict, Union, final
 
 import numpy as np
 import numpy.typing as npt
@@ -133,6 +133,31 @@ def is_open(opening_hours: str, local_time: str) -> bool:
     """Whether a desk with these OpenStreetMap ``opening_hours`` is open at a
     wall-clock time ``YYYY-MM-DDTHH:MM`` (Europe/Rome for the catalogue)."""
 
+def opening_hours_problem(opening_hours: str) -> Optional[str]:
+    """Why one OpenStreetMap ``opening_hours`` value does not parse (the
+    parser's first line), or None when it does. An empty value parses: the
+    catalogue field is optional. The catalogue validation uses the same test."""
+
+def opening_hours_text(opening_hours: str, language: str, week_of: Optional[str] = None) -> str:
+    """The open times of these ``opening_hours`` in words, over the week
+    (Monday to Sunday) holding ``week_of`` (``YYYY-MM-DD``, default today),
+    in ``language`` (it, en, fr, ar, bn, uk, zh): days with the same times
+    together, times as ``HH:MM–HH:MM`` wall-clock (the end of a day as
+    24:00); a week with no open time is the word for closed. ``unknown``
+    times count as closed. Raises InputError on an unparsable value, an
+    empty one, a bad date or another language."""
+
+class CatalogueSchema(TypedDict):
+    fields: list[str]
+    operator_kind: list[str]
+    wheelchair: list[str]
+    languages: list[str]
+
+def catalogue_schema() -> CatalogueSchema:
+    """What a catalogue layer holds: its ``fields`` in order, the values of
+    ``operator_kind`` and ``wheelchair`` (as OpenStreetMap's tag), and the
+    ``languages`` codes it accepts (ISO 639-1, alphabetical)."""
+
 def web_data(results: Path, output_dir: Path, *, progress: Optional[ProgressCallback] = None,
              **options: Any) -> dict[str, Any]:
     """Writes the public page's data (desks, places, travel-time grids,
@@ -177,7 +202,38 @@ def coverage(
     zone and category the population reached; per category the population
     within each of ``summary_minutes``. Writes ``output`` when given (the
     layers are listed in ``layers``). Options and defaults:
-    ``job_specs()`` "coverage". A ``network`` is a Network or a path."""
+    ``job_specs()`` "coverage". A ``network`` is a Network or a path.
+
+    ``matrix`` (every analysis: coverage, accessibility, siting, needs) is
+    the analyst's own travel costs instead of a built-in model: a long table
+    with columns ``origin_id`` (demand ids), ``destination_id`` (service or
+    candidate ids) and ``cost`` (``matrix_cost_unit``: ``seconds``, the
+    default, or ``minutes``), given as a CSV path, a Parquet path (read with
+    pyarrow), or a mapping of three arrays / a data frame. A pair absent
+    from the table is unreachable; unmatched ids, duplicate pairs and
+    negative or NaN costs raise InputError naming the table, row and field.
+    Nearest distances are NaN on a matrix (it gives times only)."""
+
+@final
+class MemoryLayer:
+    """A layer held in GDAL's memory file system (``/vsimem/``), readable by
+    every job through ``path`` until closed (also a context manager)."""
+
+    @property
+    def path(self) -> str:
+        """The path to give as a layer option, e.g. ``services=layer.path``."""
+    def close(self) -> None:
+        """Frees the layer."""
+    def __enter__(self) -> "MemoryLayer": ...
+    def __exit__(self, *args: Any) -> bool: ...
+
+def memory_layer(name: str, crs: str, wkb: Any, columns: dict[str, Any]) -> MemoryLayer:
+    """A layer from WKB geometries (``bytes``, or None for no geometry; e.g.
+    ``shapely.to_wkb``) in ``crs`` (``EPSG:n``, WKT or PROJ JSON) and
+    attribute columns (name -> sequence as long as ``wkb``; numbers stay
+    numbers, lists are joined with ``;``, anything else becomes text), held
+    in memory without a file on disk. ``capacitymetro.geo`` makes them
+    from GeoDataFrames."""
 
 @final
 class Network:
@@ -278,10 +334,48 @@ def suggest_sites(
     progress: Optional[ProgressCallback] = None,
     **options: Any,
 ) -> dict[str, Any]:
-    """New sites for a category (MCLP, greedy with interchange); options as
-    ``job_specs()`` "siting". Returns the chosen ``sites`` (labels),
-    ``site_index``, ``xy`` (metres), ``gains`` (people), ``covered_before``,
-    ``covered_after`` and ``population_total``."""
+    """New sites for a category: ``model`` mclp, lscp, pmedian or
+    capacitated_pmedian, solved exactly with HiGHS from a greedy plus
+    interchange start (``exact=False``: the heuristic only; stopped after
+    ``time_limit_seconds``); options as ``job_specs()`` "siting". Returns the
+    chosen ``sites`` (labels, the site serving most first), ``site_index``,
+    ``xy`` (metres), ``gains`` (people newly covered or served per site),
+    ``covered_before``, ``covered_after``, ``population_total`` and
+    ``solution``: ``model``, ``method`` (exact, time_limit, heuristic),
+    ``proven_optimal``, ``mip_gap``, ``solve_time_s``, ``objective`` and
+    ``heuristic_objective`` (people covered, sites, or person-minutes),
+    ``heuristic_sites``, ``mean_minutes`` (p-median),
+    ``unreachable_population``, ``summary_it``, ``summary_en``."""
+
+def location_arrays(
+    demand_index: npt.NDArray[np.int64],
+    facility_index: npt.NDArray[np.int64],
+    cost_s: npt.NDArray[np.float64],
+    weights: npt.NDArray[np.float64],
+    candidates: int,
+    existing: int = 0,
+    capacity: Optional[npt.NDArray[np.float64]] = None,
+    *,
+    model: Literal["mclp", "lscp", "pmedian", "capacitated_pmedian"] = "mclp",
+    new_sites: int = 3,
+    cutoff_s: float = 1800.0,
+    unreached_cost_s: float = 7200.0,
+    exact: bool = True,
+    time_limit_s: float = 60.0,
+) -> dict[str, Any]:
+    """A location model over a cost table: per-pair arrays of demand index,
+    facility index and cost (seconds, or any unit the cut-offs share; a pair
+    left out is out of reach). Facilities ``0..candidates`` are candidates,
+    the next ``existing`` are open already. MCLP and LSCP cover within
+    ``cutoff_s`` (``<=``); the p-median models count ``unreached_cost_s`` for
+    a unit no open site reaches; ``capacity`` (one per facility, in weight
+    units) is for capacitated_pmedian. Solved exactly with HiGHS from a
+    greedy plus interchange start (``exact=False``: the heuristic only).
+    Returns ``sites`` (candidate indices), ``objective`` (weight covered,
+    sites, or weight x cost), ``method`` (exact, time_limit, heuristic),
+    ``proven_optimal``, ``mip_gap``, ``solve_time_s``, ``heuristic_sites``,
+    ``heuristic_objective``, ``served`` (weight per site) and
+    ``unreachable_weight``."""
 
 def build_network(source: Path, output: Path, **options: Any) -> dict[str, Any]:
     """Builds and saves a network unless ``output`` holds one built the same

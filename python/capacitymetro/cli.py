@@ -9,6 +9,7 @@ clear message, without a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import signal
 import sys
@@ -94,12 +95,16 @@ def format_sites(sites: dict, category: str) -> str:
              f"{_population(sites['population_total'])}):"]
     lines += [f"  {rank}. {name}: +{_population(gain)}"
               for rank, (name, gain) in enumerate(zip(sites["sites"], sites["gains"]), start=1)]
+    solution = sites["solution"]
+    mean = "" if solution["mean_minutes"] is None else f" Mean travel {solution['mean_minutes']:.1f} min per resident."
+    lines.append(f"  {solution['model']}: {solution['summary_en']}{mean}")
     return "\n".join(lines)
 
 
 #: How each cost model is described in printouts.
 COST_MODELS = {"network": "network", "straight_line": "straight line x detour",
-               "transit": "timetables and walking legs, median over the departure window"}
+               "transit": "timetables and walking legs, median over the departure window",
+               "matrix": "your own travel-cost matrix"}
 #: CLI command -> (core job, what it prints); `accessibility` and `gaps` run the same job.
 COMMANDS = {
     "nearest": ("coverage", "nearest service per category for each demand unit"),
@@ -156,7 +161,7 @@ def add_parameters(parser: argparse.ArgumentParser, parameters: list) -> None:
         elif kind == "integer":
             extra = {"type": int}
         elif kind == "bool":
-            extra = {"action": "store_const", "const": True}
+            extra = {"action": argparse.BooleanOptionalAction}
         elif kind == "choice":
             extra = {"choices": p["choices"]}
         elif kind == "category":
@@ -205,6 +210,13 @@ def build_parser() -> argparse.ArgumentParser:
             sub.add_argument("--report", type=Path, default=None, metavar="FOLDER",
                              help="also write the HTML report (Italian and English, with charts) of --output here")
 
+    catalogue = commands.add_parser("catalogue", help="keep the service catalogue and exchange it with other formats",
+                                    description="Keep the service catalogue: exchange it with Open Referral HSDS, "
+                                    "OpenStreetMap and spreadsheets.")
+    catalogue_commands = catalogue.add_subparsers(dest="catalogue_command", required=True, metavar="ACTION")
+    add_keeping_commands(catalogue_commands)
+    add_exchange_commands(catalogue_commands)
+
     demo = commands.add_parser("demo", help="run the analysis on the embedded Venice data",
                                description="Coverage, accessibility, gaps and new sites for the 44 municipalities "
                                "of the Metropolitan City of Venice with an illustrative service catalogue.")
@@ -236,7 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
     targets = publish.add_subparsers(dest="target", required=True, metavar="TARGET")
     geoserver = targets.add_parser("geoserver", help="upload to GeoServer through its REST API (idempotent)",
                                    description="Create or update, never delete: workspace, data store, layers with "
-                                   "Italian and English titles, SLD styles, a layer group and WMS metadata. "
+                                   "Italian and English titles, SLD styles (also one per language), a layer group and WMS metadata. "
                                    "Credentials: GEOSERVER_USER/GEOSERVER_PASSWORD, ~/.netrc or a prompt.")
     geoserver.add_argument("url", help="GeoServer URL, e.g. https://maps.example.org/geoserver")
     geoserver.add_argument("results", type=Path, help="results GeoPackage")
@@ -245,6 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
     geoserver.add_argument("--dry-run", action="store_true", help="list the calls that would change something")
     geoserver.add_argument("--threshold", type=float, default=10, help="suppress counts below (default: %(default)s)")
     add_metadata_options(geoserver, required=False)
+    add_languages_option(geoserver)
     web = targets.add_parser("web", help="write the public page (a static folder any web server can host)",
                              description=specs["web_data"]["help_en"] + " Only what the public copy allows is "
                              "exported; an <iframe> snippet is written as embed.html.")
@@ -255,11 +268,13 @@ def build_parser() -> argparse.ArgumentParser:
                      help="where the page will be hosted, for the embed snippet (default: %(default)s)")
     qgis_server = targets.add_parser("qgis-server", help="write a QGIS Server project",
                                      description="Write a QGIS project (and the public GeoPackage beside it) for QGIS "
-                                     "Server: styled layers, WMS title, abstract, contact, CRS list, field aliases.")
+                                     "Server: styled layers, WMS title, abstract, contact, CRS list, field aliases; and one project "
+                                     "per language (NAME_LANG.qgs) with titles, aliases and legends in it.")
     qgis_server.add_argument("results", type=Path, help="results GeoPackage")
     qgis_server.add_argument("--out", type=Path, required=True, help="project file (.qgs)")
     qgis_server.add_argument("--threshold", type=float, default=10, help="suppress counts below (default: %(default)s)")
     add_metadata_options(qgis_server, required=False)
+    add_languages_option(qgis_server)
     metadata = targets.add_parser("metadata", help="write RNDT metadata records (ISO 19139) of the public layers",
                                   description="Write one ISO 19139 record per public map layer and one for the WMS "
                                   "(with --wms-url), following RNDT 2.0 (the Italian profile of ISO 19115/19139 and "
@@ -272,6 +287,85 @@ def build_parser() -> argparse.ArgumentParser:
                           "(default: %(default)s)")
     add_metadata_options(metadata, required=True)
     return parser
+
+
+def add_keeping_commands(actions: argparse._SubParsersAction) -> None:
+    """``catalogue create`` and ``catalogue changes``: the GeoPackage the office edits in QGIS."""
+    create = actions.add_parser("create", help="write an empty catalogue GeoPackage with its QGIS form and history",
+                                description="Write an empty catalogue (GeoPackage, layer services in WGS 84) that "
+                                "QGIS opens with its editing form (tabs, lists, checks) and whose changes are kept "
+                                "in the services_history table.")
+    create.add_argument("out", type=Path, help="the GeoPackage to write (.gpkg); an existing file is not replaced")
+    create.add_argument("--language", default=None, choices=[*_core.vocabulary()[0]["labels"]],
+                        help="language of the form's category labels (Italian or English for its other texts; "
+                        "default: from LANG, else en)")
+    create.add_argument("--overwrite", action="store_true", help="replace an existing file")
+    changes = actions.add_parser("changes", help="list the changes made to a catalogue since a date",
+                                 description="List the changes kept in a catalogue's services_history: when (UTC), "
+                                 "who, which service and, per field, the old and the new value.")
+    changes.add_argument("catalogue", type=Path, help="catalogue GeoPackage made by 'catalogue create'")
+    changes.add_argument("--since", default="1970-01-01", help="YYYY-MM-DD or YYYY-MM-DDTHH:MM, UTC (default: all)")
+
+
+def run_catalogue_keeping(args: argparse.Namespace) -> int:
+    from .catalogue_form import changes, create_catalogue, format_changes
+
+    if args.catalogue_command == "create":
+        from_environment = os.environ.get("LANG", "")[:2]
+        language = args.language or (from_environment if from_environment in _core.vocabulary()[0]["labels"] else "en")
+        print(f"Written: {create_catalogue(args.out, language, overwrite=args.overwrite)} (empty catalogue; open its "
+              "services layer in QGIS with the CapaCityMetro plugin to edit it)")
+    else:
+        print(format_changes(changes(args.catalogue, args.since)))
+    return 0
+
+
+def add_exchange_commands(actions: argparse._SubParsersAction) -> None:
+    """``catalogue export`` and ``catalogue import``: Open Referral HSDS, OpenStreetMap, CSV."""
+    from .exchange import EXPORT_FORMATS, IMPORT_FORMATS
+
+    export = actions.add_parser("export", help="write the catalogue as HSDS (JSON or CSV package), CSV or an "
+                                "osmChange draft", description="Write the catalogue in an exchange format: "
+                                + "; ".join(f"{k}: {v}" for k, v in EXPORT_FORMATS.items()) + ".")
+    export.add_argument("catalogue", type=Path, help="catalogue file (any OGR format; a CSV needs lon/lat columns)")
+    export.add_argument("--format", required=True, choices=list(EXPORT_FORMATS), help="the format to write")
+    export.add_argument("--out", type=Path, required=True, help="file to write (a folder for hsds-csv)")
+    export.add_argument("--layer", help="layer name, when the file has several")
+    imported = actions.add_parser("import", help="read HSDS, CSV or OpenStreetMap candidates into a catalogue",
+                                  description="Read an exchange format into a catalogue (.gpkg or .csv): "
+                                  + "; ".join(f"{k}: {v}" for k, v in IMPORT_FORMATS.items()) + ".")
+    imported.add_argument("source", type=Path, help="the file (or HSDS package folder) to read")
+    imported.add_argument("--format", required=True, choices=list(IMPORT_FORMATS), help="the format to read")
+    imported.add_argument("--out", type=Path, required=True, help="catalogue to write (.gpkg or .csv)")
+
+
+def run_catalogue_exchange(args: argparse.Namespace) -> int:
+    from .exchange import export_catalogue, import_catalogue
+
+    if args.catalogue_command == "export":
+        done = export_catalogue(args.catalogue, args.out, args.format, layer=args.layer)
+    else:
+        done = import_catalogue(args.source, args.out, args.format)
+    for warning in done["warnings"]:
+        print(f"capacitymetro catalogue {args.catalogue_command}: warning: {warning}", file=sys.stderr)
+    print(f"Written: {done['out']} ({done['services']} services, {args.format})")
+    return 0
+
+
+def add_languages_option(parser: argparse.ArgumentParser) -> None:
+    """The languages the WMS layers are published in."""
+    from .publish.privacy import LANGUAGES
+
+    def languages(text: str) -> list:
+        chosen = [code.strip() for code in text.split(",") if code.strip()]
+        unknown = [code for code in chosen if code not in LANGUAGES]
+        if unknown or not chosen:
+            raise argparse.ArgumentTypeError(f"{text!r}: a comma-separated list of {','.join(LANGUAGES)}")
+        return chosen
+
+    parser.add_argument("--languages", type=languages, default=list(LANGUAGES), metavar="LIST",
+                        help="languages of the titles, field aliases and legends, comma-separated "
+                             f"(default: all of {','.join(LANGUAGES)})")
 
 
 def add_metadata_options(parser: argparse.ArgumentParser, required: bool) -> None:
@@ -345,13 +439,15 @@ def run_publish(args: argparse.Namespace) -> int:
         return 0
     if args.target == "geoserver":
         calls = publish(args.results, args.url, args.workspace, store=args.store, threshold=args.threshold,
-                        dry_run=args.dry_run, metadata=metadata, metadata_dir=args.metadata_out)
+                        dry_run=args.dry_run, metadata=metadata, metadata_dir=args.metadata_out,
+                        languages=args.languages)
         print(f"{len(calls)} change(s){' to make' if args.dry_run else ''}; nothing deleted.")
         return 0
     contact = {"organization": metadata.organisation, "mail": metadata.contact_email} if metadata else {}
     done = write_project(args.results, args.out, threshold=args.threshold, metadata=metadata,
-                         metadata_dir=args.metadata_out, **contact)
+                         metadata_dir=args.metadata_out, languages=args.languages, **contact)
     print(f"Written: {done['project']} serving {', '.join(done['served'])} from {done['public_gpkg']}")
+    print("In each language: " + ", ".join(f"{language} {path}" for language, path in done["projects"].items()))
     if done["left_out"]:
         print("Not public (finer than the zones): " + ", ".join(done["left_out"]))
     if done["metadata"]:
@@ -455,6 +551,10 @@ def run(args: argparse.Namespace) -> int:
         return run_publish(args)
     if args.command == "network":
         return run_network(args)
+    if args.command == "catalogue" and args.catalogue_command in ("create", "changes"):
+        return run_catalogue_keeping(args)
+    if args.command == "catalogue" and args.catalogue_command in ("export", "import"):
+        return run_catalogue_exchange(args)
     if args.command in COMMANDS:
         return run_job(args)
     if args.command == "validate":

@@ -36,7 +36,7 @@ from qgis.core import (QgsApplication, QgsProject, QgsVectorLayer, QgsPrintLayou
     QgsGeometry, QgsFeature, QgsRectangle, QgsCoordinateTransform, QgsCoordinateReferenceSystem)
 from qgis.PyQt.QtGui import QFont
 
-job = json.loads(sys.argv[1])
+job = json.load(sys.stdin)
 app = QgsApplication([], False)
 app.initQgis()
 with open(job["land"], encoding="utf-8") as f:
@@ -174,12 +174,13 @@ def qgis_available() -> bool:
 
 def run_pyqgis(script: str, job: dict, timeout: int = 600) -> subprocess.CompletedProcess:
     """Runs ``script`` in QGIS's Python, headless, with a scratch profile and
-    ``job`` as JSON in ``sys.argv[1]``."""
+    ``job`` as JSON on its standard input (a job may be longer than a
+    command-line argument can be)."""
     with tempfile.TemporaryDirectory() as profile:
         env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QGIS_CUSTOM_CONFIG_PATH=profile)
         env.pop("PYTHONPATH", None)  # this package's Python, not QGIS's
-        return subprocess.run([QGIS_PYTHON, "-c", script, json.dumps(job)], capture_output=True, text=True, env=env,
-                              timeout=timeout)
+        return subprocess.run([QGIS_PYTHON, "-c", script], input=json.dumps(job), capture_output=True, text=True,
+                              env=env, timeout=timeout)
 
 
 def render_maps(gpkg: str | Path, out_dir: str | Path, maps=None, attribution: str = "",

@@ -203,7 +203,8 @@ pub fn run_accessibility(
                 let members = prepared.members(category);
                 let services = &prepared.services;
                 let index =
-                    FacilityIndex::new(members.iter().map(|&s| [services[s].x, services[s].y]).collect(), Vec::new())?;
+                    FacilityIndex::new(members.iter().map(|&s| [services[s].x, services[s].y]).collect(), Vec::new())?
+                        .with_keys(members.iter().map(|&s| services[s].id.clone()).collect())?;
                 let scaled = |done: usize, all: usize| progress.report(n * all + done, total * all.max(1));
                 let matrix = CostMatrix::from_model(
                     &demand.points,

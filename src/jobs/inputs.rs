@@ -4,6 +4,7 @@
 use super::params::Kind;
 use crate::cost::Mode;
 use crate::job_options;
+use crate::travel_matrix::CostUnit;
 use std::path::PathBuf;
 
 job_options! {
@@ -65,6 +66,12 @@ job_options! {
         /// Transit: trips longer than this count as unreachable.
         #[param(kind(Kind::Number), unit("min"), positive(0.0), max(1440.0), advanced(true), it("Trasporto pubblico: i viaggi più lunghi di così sono irraggiungibili"))]
         pub max_trip_minutes: f64 = 120.0,
+        /// Your own travel costs instead of a built-in model: a long table (CSV; Parquet from Python) with columns origin_id (a demand id), destination_id (a service or candidate id) and cost, one row per pair; a pair absent from the table is unreachable. E.g. from r5py, OpenTripPlanner or OSRM.
+        #[param(kind(Kind::File), it("I propri costi di viaggio al posto di un modello interno: una tabella lunga (CSV; Parquet da Python) con le colonne origin_id (id della domanda), destination_id (id di un servizio o candidato) e cost, una riga per coppia; una coppia assente è irraggiungibile"))]
+        pub matrix: Option<PathBuf> = None,
+        /// The unit of the matrix's cost column.
+        #[param(kind(Kind::Choice), choices(CostUnit::NAMES), it("L'unità della colonna cost della matrice"))]
+        pub matrix_cost_unit: CostUnit = CostUnit::Seconds,
     }
 }
 

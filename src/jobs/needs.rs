@@ -11,6 +11,7 @@ use crate::error::Result;
 use crate::job_options;
 use crate::needs::{analyse, read_requests, today, DecayFit, Needs, Settings, Times, Zones};
 use crate::network::Network;
+use crate::output::i18n::Source;
 use crate::output::styles::Shape;
 use crate::output::{styles, FieldKind, FieldSchema, GeometryKind, Granularity, LayerSchema, OutputLayer, Role, Value};
 use crate::progress::Progress;
@@ -407,7 +408,12 @@ fn layers(options: &NeedsOptions, prepared: &Prepared, needs: &Needs) -> Vec<Out
         geometry: Some(GeometryKind::LineString),
         rows,
         styles: [
-            vec![styles::flows_style("needs_flows", "requests", "Richieste, tutte le categorie / Requests, every category", &counts)],
+            vec![styles::flows_style(
+                "needs_flows",
+                "requests",
+                &Source::new("Richieste, tutte le categorie", "Requests, every category"),
+                &counts,
+            )],
             styles::per_category_styles("needs_flows", "requests", "richieste", "requests", &by_category, Shape::Lines, false),
         ]
         .concat(),
@@ -453,7 +459,7 @@ fn layers(options: &NeedsOptions, prepared: &Prepared, needs: &Needs) -> Vec<Out
         ),
         geometry: Some(GeometryKind::LineString),
         rows,
-        styles: vec![styles::flows_style("needs_referrals", "requests", "Invii / Referrals", &counts)],
+        styles: vec![styles::flows_style("needs_referrals", "requests", &Source::new("Invii", "Referrals"), &counts)],
     };
 
     // desks

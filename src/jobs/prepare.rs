@@ -15,6 +15,7 @@ use crate::io::LayerSource;
 use crate::network::{Network, NetworkCost};
 use crate::plausibility::PlacedLayer;
 use crate::transit::{Timetable, TransitCost, TransitSettings};
+use crate::travel_matrix::{MatrixCost, MatrixTable};
 use std::sync::Arc;
 
 /// Inputs read, in the working CRS.
@@ -48,6 +49,8 @@ pub enum Model<'n> {
     StraightLine(StraightLine),
     Network(NetworkCost<'n>),
     Transit(Box<TransitCost<'n>>),
+    /// The analyst's own travel costs (the `matrix` option).
+    Matrix(MatrixCost),
 }
 
 impl Model<'_> {
@@ -56,6 +59,7 @@ impl Model<'_> {
             Model::StraightLine(m) => m,
             Model::Network(m) => m,
             Model::Transit(m) => m.as_ref(),
+            Model::Matrix(m) => m,
         }
     }
 
@@ -74,6 +78,8 @@ impl Model<'_> {
                 fastest.fold(m.walk_m_s, f64::max)
             }
             Model::Transit(m) => m.timetable.max_speed_m_s().max(m.settings.walk_m_s),
+            // a table of times says nothing of distances
+            Model::Matrix(_) => f64::INFINITY,
         }
     }
 
@@ -83,6 +89,7 @@ impl Model<'_> {
             Model::StraightLine(_) => "straight_line",
             Model::Network(_) => "network",
             Model::Transit(_) => "transit",
+            Model::Matrix(_) => "matrix",
         }
     }
 }
@@ -222,14 +229,42 @@ pub fn prepare<T>(
     network: Option<&Network>,
     work: impl FnOnce(Prepared, &Model) -> Result<T>,
 ) -> Result<T> {
+    prepare_with_candidates(services, travel, demand, window, network, &[], work)
+}
+
+/// [`prepare`] for a job that also asks about candidate sites: a travel-cost
+/// matrix may name them (by these ids) as destinations.
+pub fn prepare_with_candidates<T>(
+    services: &ServicesInput,
+    travel: &TravelInput,
+    demand: Option<&DemandInput>,
+    window: Option<&WindowInput>,
+    network: Option<&Network>,
+    candidate_ids: &[String],
+    work: impl FnOnce(Prepared, &Model) -> Result<T>,
+) -> Result<T> {
+    let matrix = match &travel.matrix {
+        None => None,
+        Some(_) if demand.is_none() => return Err(Error::parameter(
+            "matrix",
+            "a travel-cost matrix answers from demand units to services: this job needs a network or transit instead",
+        )),
+        Some(_) if network.is_some() || !travel.gtfs.is_empty() => {
+            return Err(Error::parameter("matrix", "give a matrix, or a network or GTFS feeds, not both"))
+        }
+        Some(path) => Some(MatrixTable::open(path)?),
+    };
     let source = LayerSource::new(required(&services.services, "services")?, services.services_layer.as_deref());
     let (mut all, working_crs, services_name) = read_services(&source, working_epsg(services.working_epsg, network)?)?;
+    // a desk left out by the time window is still a known destination of a matrix
+    let catalogue_ids: Vec<String> = all.iter().map(|s| s.id.clone()).collect();
     let window = match window.and_then(|w| w.open_during.as_deref().map(|text| (text, w.week_of.as_deref()))) {
         None => None,
         Some((text, week_of)) => Some(weigh_by_window(&mut all, text, week_of)?),
     };
     let index =
-        FacilityIndex::new(all.iter().map(|s| [s.x, s.y]).collect(), all.iter().map(|s| s.categories).collect())?;
+        FacilityIndex::new(all.iter().map(|s| [s.x, s.y]).collect(), all.iter().map(|s| s.categories).collect())?
+            .with_keys(all.iter().map(|s| s.id.clone()).collect())?;
     let (demand, display_polygons) = match demand {
         None => (None, None),
         Some(input) => {
@@ -268,14 +303,27 @@ pub fn prepare<T>(
     }
     crate::plausibility::check(&placed, &working_crs, services.strict)?;
     let prepared = Prepared { working_crs, services: all, index, demand, display_polygons, window };
-    let model = match (travel.mode, network) {
-        (Mode::Transit, network) => Model::Transit(Box::new(transit_model(travel, &prepared.working_crs, network)?)),
-        (_, Some(n)) => {
+    let model = match (matrix, travel.mode, network) {
+        (Some(table), mode, _) => {
+            let demand = prepared.demand();
+            Model::Matrix(MatrixCost::new(
+                table,
+                mode,
+                travel.matrix_cost_unit,
+                &demand.ids,
+                &demand.points,
+                &[&catalogue_ids, &demand.ids, candidate_ids],
+            )?)
+        }
+        (None, Mode::Transit, network) => {
+            Model::Transit(Box::new(transit_model(travel, &prepared.working_crs, network)?))
+        }
+        (None, _, Some(n)) => {
             let mut cost = NetworkCost::new(n.mode(travel.mode)?);
             cost.max_snap_m = travel.max_snap_m;
             Model::Network(cost)
         }
-        (_, None) => Model::StraightLine(StraightLine::for_mode(travel.mode)),
+        (None, _, None) => Model::StraightLine(StraightLine::for_mode(travel.mode)),
     };
     work(prepared, &model)
 }

@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 use crate::index::FacilityIndex;
 use crate::job_options;
 use crate::network::Network;
+use crate::output::i18n::Source;
 use crate::output::services::services_layer;
 use crate::output::{styles, FieldKind, FieldSchema, GeometryKind, Granularity, LayerSchema, OutputLayer, Role, Value};
 use crate::progress::Progress;
@@ -96,7 +97,7 @@ pub fn run_travel_areas(
         let computed = match model {
             Model::Network(model) => travel_areas(model, &index, &area_options, progress)?,
             Model::Transit(model) => transit_travel_areas(model, &index, &area_options, progress)?,
-            Model::StraightLine(_) => {
+            Model::StraightLine(_) | Model::Matrix(_) => {
                 return Err(Error::parameter("network", "travel areas need a road network, or mode transit"))
             }
         };
@@ -193,7 +194,7 @@ fn areas_layer(services: &[Service], areas: &[TravelArea]) -> OutputLayer {
         abstract_en: "Areas from which a service is reached within each time band.".into(),
         fields,
     };
-    let title = "Raggiunto entro (minuti) / Reached within (minutes)";
-    let styles = vec![styles::bands_style("travel_areas", "band_min", title, &bands, true, false)];
+    let title = Source::new("Raggiunto entro (minuti)", "Reached within (minutes)");
+    let styles = vec![styles::bands_style("travel_areas", "band_min", &title, &bands, true, false)];
     OutputLayer { schema, geometry: Some(GeometryKind::MultiPolygon), rows, styles }
 }

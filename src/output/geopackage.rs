@@ -1,5 +1,7 @@
 //! GeoPackage output: layers, their styles (`layer_styles`, as QGIS reads
-//! them) and their schemas (`capacitymetro_layers`, `capacitymetro_fields`).
+//! them, each also as `<name>_<language>` with its legend in that language)
+//! and their schemas (`capacitymetro_layers`, `capacitymetro_fields`, and
+//! the texts in every language in `capacitymetro_translations`).
 //!
 //! Output is written to a temporary file beside the target and moved into
 //! place only when complete, so a failed run never leaves a half-written
@@ -184,35 +186,50 @@ fn write_styles(dataset: &mut Dataset, path: &Path, layers: &[OutputLayer]) -> R
     let table = dataset.layer_by_name("layer_styles").map_err(gdal_error)?;
     for output in layers {
         for style in &output.styles {
-            let mut feature = Feature::new(table.defn()).map_err(gdal_error)?;
-            // QGIS looks styles up by an empty catalog and schema.
-            let values = [
-                ("f_table_catalog", ""),
-                ("f_table_schema", ""),
-                ("f_table_name", output.schema.name.as_str()),
-                ("f_geometry_column", if output.geometry.is_some() { "geom" } else { "" }),
-                ("styleName", style.name.as_str()),
-                ("styleQML", style.qml.as_str()),
-                ("styleSLD", style.sld.as_str()),
-                ("description", style.field.as_str()),
-            ];
-            for (field, value) in values {
-                let index = feature.field_index(field).map_err(gdal_error)?;
-                feature.set_field_string(index, value).map_err(gdal_error)?;
+            // the style, then the same with its legend in each language (never the default);
+            // the description is the field drawn, with the language of the legend
+            let translated = style.translations.iter().map(|t| {
+                let description = format!("{} [{}]", style.field, t.language);
+                (style.name_in(&t.language), &t.qml, &t.sld, description, false)
+            });
+            let rows =
+                std::iter::once((style.name.clone(), &style.qml, &style.sld, style.field.clone(), style.default))
+                    .chain(translated);
+            for (name, qml, sld, description, default) in rows {
+                let mut feature = Feature::new(table.defn()).map_err(gdal_error)?;
+                // QGIS looks styles up by an empty catalog and schema.
+                let values = [
+                    ("f_table_catalog", ""),
+                    ("f_table_schema", ""),
+                    ("f_table_name", output.schema.name.as_str()),
+                    ("f_geometry_column", if output.geometry.is_some() { "geom" } else { "" }),
+                    ("styleName", name.as_str()),
+                    ("styleQML", qml.as_str()),
+                    ("styleSLD", sld.as_str()),
+                    ("description", description.as_str()),
+                ];
+                for (field, value) in values {
+                    let index = feature.field_index(field).map_err(gdal_error)?;
+                    feature.set_field_string(index, value).map_err(gdal_error)?;
+                }
+                let index = feature.field_index("useAsDefault").map_err(gdal_error)?;
+                feature.set_field_integer(index, default as i32).map_err(gdal_error)?;
+                feature.create(&table).map_err(gdal_error)?;
             }
-            let index = feature.field_index("useAsDefault").map_err(gdal_error)?;
-            feature.set_field_integer(index, style.default as i32).map_err(gdal_error)?;
-            feature.create(&table).map_err(gdal_error)?;
         }
     }
     Ok(())
 }
 
-/// Tables of the schema: one row per layer, one row per field.
+/// Tables of the schema: one row per layer, one row per field, and per
+/// language one row per layer (no field name: its title and abstract) and
+/// one per field (its alias as the title, no abstract).
 const LAYER_TABLE: (&str, [&str; 6]) =
     ("capacitymetro_layers", ["layer_name", "granularity", "title_it", "title_en", "abstract_it", "abstract_en"]);
 const FIELD_TABLE: (&str, [&str; 7]) =
     ("capacitymetro_fields", ["layer_name", "field_name", "kind", "role", "unit", "title_it", "title_en"]);
+const TRANSLATION_TABLE: (&str, [&str; 5]) =
+    ("capacitymetro_translations", ["layer_name", "field_name", "language", "title", "abstract"]);
 
 /// A serde enum's name, as stored.
 fn name_of(value: impl serde::Serialize) -> String {
@@ -251,8 +268,23 @@ fn write_schemas(dataset: &mut Dataset, path: &Path, layers: &[OutputLayer]) -> 
                 ],
             ));
         }
+        for language in super::i18n::languages() {
+            let texts = s.texts(language);
+            rows.push((
+                TRANSLATION_TABLE.0,
+                vec![s.name.clone(), String::new(), language.clone(), texts.title, texts.abstract_],
+            ));
+            for (field, alias) in texts.aliases {
+                rows.push((TRANSLATION_TABLE.0, vec![s.name.clone(), field, language.clone(), alias, String::new()]));
+            }
+        }
     }
-    for (table, columns) in [(LAYER_TABLE.0, &LAYER_TABLE.1[..]), (FIELD_TABLE.0, &FIELD_TABLE.1[..])] {
+    let tables = [
+        (LAYER_TABLE.0, &LAYER_TABLE.1[..]),
+        (FIELD_TABLE.0, &FIELD_TABLE.1[..]),
+        (TRANSLATION_TABLE.0, &TRANSLATION_TABLE.1[..]),
+    ];
+    for (table, columns) in tables {
         if dataset.layer_by_name(table).is_ok() {
             for output in layers {
                 let sql =

@@ -6,8 +6,11 @@
 //! beside the data (tables `capacitymetro_layers` and `capacitymetro_fields`)
 //! so that publishing (privacy by role, WMS titles, field aliases), the QGIS
 //! plugin and the public page read it instead of keeping their own lists.
+//! The texts in the other languages ([`i18n`]) are stored beside them
+//! (table `capacitymetro_translations`).
 
 pub mod geopackage;
+pub mod i18n;
 pub mod services;
 pub mod styles;
 

@@ -1,11 +1,14 @@
 //! Map styles of every output layer, from one source (the palettes and
 //! category vocabulary of `styles/categories.json`): QML for QGIS and SLD 1.0
 //! for GeoServer, stored in each GeoPackage's `layer_styles` table so that
-//! QGIS opens the layers styled. Legends are in Italian and English.
+//! QGIS opens the layers styled. Legends are in Italian and English, and
+//! each style comes again with its legend in each of the seven languages
+//! (`<name>_<language>` in `layer_styles`, see [`super::i18n`]).
 //!
 //! Graduated classes come from the data (quintiles), so styles are made when
 //! a layer is written.
 
+use super::i18n::{languages, Source};
 use crate::catalogue::vocabulary;
 
 /// One style of a layer.
@@ -19,6 +22,43 @@ pub struct LayerStyle {
     pub sld: String,
     /// The style QGIS applies when the layer is opened.
     pub default: bool,
+    /// The same style with its legend in each language.
+    pub translations: Vec<TranslatedStyle>,
+}
+
+/// A style with its legend in one language.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TranslatedStyle {
+    pub language: String,
+    pub qml: String,
+    pub sld: String,
+}
+
+impl LayerStyle {
+    /// The name of the style in `language`, in `layer_styles`.
+    pub fn name_in(&self, language: &str) -> String {
+        format!("{}_{language}", self.name)
+    }
+
+    /// A style named `name` drawing `field`, whose QML and SLD `draw`
+    /// writes with each legend text as the function it is given shows it:
+    /// once in Italian / English, then once in each language.
+    fn in_languages(
+        name: String,
+        field: &str,
+        default: bool,
+        draw: impl Fn(&dyn Fn(&Source) -> String) -> (String, String),
+    ) -> LayerStyle {
+        let (qml, sld) = draw(&|text: &Source| text.show(None));
+        let translations = languages()
+            .iter()
+            .map(|language| {
+                let (qml, sld) = draw(&|text: &Source| text.show(Some(language)));
+                TranslatedStyle { language: language.clone(), qml, sld }
+            })
+            .collect();
+        LayerStyle { name, field: field.into(), qml, sld, default, translations }
+    }
 }
 
 /// A class of a graduated style: `[lower, upper)` (the last one closed).
@@ -27,7 +67,7 @@ struct Class {
     lower: f64,
     upper: f64,
     colour: String,
-    label: String,
+    label: Source,
 }
 
 fn escape(text: &str) -> String {
@@ -62,16 +102,16 @@ fn spread(palette: &[String], count: usize) -> Vec<String> {
         .collect()
 }
 
-/// The bilingual label of a category: Italian / English.
-fn category_label(index: usize) -> String {
+/// The label of a category.
+fn category_label(index: usize) -> Source {
     let labels = &vocabulary().categories[index].labels;
-    format!("{} / {}", labels["it"], labels["en"])
+    Source::new(&labels["it"], &labels["en"])
 }
 
-/// What a style of one category shows, in both languages, as its name and legend title.
-pub fn category_measure(index: usize, measure_it: &str, measure_en: &str) -> String {
+/// What a style of one category shows, as its name and legend title.
+pub fn category_measure(index: usize, measure_it: &str, measure_en: &str) -> Source {
     let labels = &vocabulary().categories[index].labels;
-    format!("{}: {measure_it} / {}: {measure_en}", labels["it"], labels["en"])
+    Source::new(format!("{}: {measure_it}", labels["it"]), format!("{}: {measure_en}", labels["en"]))
 }
 
 /// SLD's well-known marks for QGIS marker names.
@@ -163,48 +203,44 @@ fontFamily=\"Sans Serif\" isExpression=\"0\"><text-buffer bufferDraw=\"1\" buffe
 pub fn services_style() -> LayerStyle {
     let v = vocabulary();
     let count = v.categories.len();
-    let mut rules_qml = String::new();
     let mut symbols = String::new();
-    let mut rules = String::new();
     for (i, c) in v.categories.iter().enumerate() {
-        let filter = escape(&format!("regexp_match(\"categories\", '(^|;){}(;|$)')", c.id));
-        rules_qml.push_str(&format!(
-            "<rule key=\"{}\" filter=\"{filter}\" symbol=\"{i}\" label=\"{}\"/>\n",
-            c.id,
-            escape(&category_label(i))
-        ));
         // clockwise from the top, 2.8 mm out
         let angle = std::f64::consts::TAU * i as f64 / count as f64;
         let offset = (2.8 * angle.sin(), -2.8 * angle.cos());
         symbols.push_str(&ringed_marker_symbol(i, &c.colour, &c.marker, offset));
-        rules.push_str(&format!(
-            "<Rule><Name>{}</Name><Title>{}</Title><ogc:Filter><ogc:PropertyIsLike wildCard=\"*\" singleChar=\".\" escape=\"!\">\
+    }
+    LayerStyle::in_languages("services".into(), "categories", true, |say| {
+        let mut rules_qml = String::new();
+        let mut rules = String::new();
+        for (i, c) in v.categories.iter().enumerate() {
+            let filter = escape(&format!("regexp_match(\"categories\", '(^|;){}(;|$)')", c.id));
+            let label = escape(&say(&category_label(i)));
+            rules_qml
+                .push_str(&format!("<rule key=\"{}\" filter=\"{filter}\" symbol=\"{i}\" label=\"{label}\"/>\n", c.id));
+            rules.push_str(&format!(
+                "<Rule><Name>{}</Name><Title>{label}</Title><ogc:Filter><ogc:PropertyIsLike wildCard=\"*\" singleChar=\".\" escape=\"!\">\
 <ogc:PropertyName>categories</ogc:PropertyName><ogc:Literal>*{}*</ogc:Literal></ogc:PropertyIsLike></ogc:Filter>\
 <PointSymbolizer><Graphic><Mark><WellKnownName>{}</WellKnownName><Fill><CssParameter name=\"fill\">{}</CssParameter></Fill>\
 <Stroke><CssParameter name=\"stroke\">#ffffff</CssParameter><CssParameter name=\"stroke-width\">1</CssParameter></Stroke></Mark><Size>11</Size></Graphic></PointSymbolizer></Rule>\n",
-            c.id,
-            escape(&category_label(i)),
-            c.id,
-            sld_mark(&c.marker),
-            c.colour
-        ));
-    }
-    rules.push_str(
-        "<Rule><Name>labels</Name><MaxScaleDenominator>150000</MaxScaleDenominator><TextSymbolizer><Label><ogc:PropertyName>name</ogc:PropertyName></Label>\
+                c.id,
+                c.id,
+                sld_mark(&c.marker),
+                c.colour
+            ));
+        }
+        rules.push_str(
+            "<Rule><Name>labels</Name><MaxScaleDenominator>150000</MaxScaleDenominator><TextSymbolizer><Label><ogc:PropertyName>name</ogc:PropertyName></Label>\
 <Font><CssParameter name=\"font-size\">10</CssParameter></Font><LabelPlacement><PointPlacement><Displacement><DisplacementX>6</DisplacementX><DisplacementY>6</DisplacementY></Displacement></PointPlacement></LabelPlacement>\
 <Halo><Radius>1.5</Radius><Fill><CssParameter name=\"fill\">#ffffff</CssParameter></Fill></Halo></TextSymbolizer></Rule>\n",
-    );
-    let renderer = format!(
-        "<renderer-v2 type=\"RuleRenderer\" symbollevels=\"0\" enableorderby=\"0\" forceraster=\"0\">\n\
+        );
+        let renderer = format!(
+            "<renderer-v2 type=\"RuleRenderer\" symbollevels=\"0\" enableorderby=\"0\" forceraster=\"0\">\n\
 <rules key=\"all\">\n{rules_qml}</rules>\n<symbols>\n{symbols}</symbols>\n</renderer-v2>\n"
-    );
-    LayerStyle {
-        name: "services".into(),
-        field: "categories".into(),
-        qml: qml_document(&renderer, &name_labels()),
-        sld: sld_document("services", "Servizi per categoria / Services by category", &rules),
-        default: true,
-    }
+        );
+        let title = say(&Source::new("Servizi per categoria", "Services by category"));
+        (qml_document(&renderer, &name_labels()), sld_document("services", &title, &rules))
+    })
 }
 
 /// A category's marker, offset onto the ring round the desk, over a dark dot at the desk.
@@ -232,17 +268,15 @@ pub fn sites_style() -> LayerStyle {
         "<renderer-v2 type=\"singleSymbol\" symbollevels=\"0\" enableorderby=\"0\" forceraster=\"0\"><symbols>\n{}</symbols></renderer-v2>\n",
         marker_symbol(0, colour, "star", 6.0)
     );
-    let rules = format!(
-        "<Rule><Name>site</Name><Title>Nuova sede suggerita / Suggested new site</Title><PointSymbolizer><Graphic><Mark><WellKnownName>star</WellKnownName>\
-<Fill><CssParameter name=\"fill\">{colour}</CssParameter></Fill></Mark><Size>18</Size></Graphic></PointSymbolizer></Rule>\n"
-    );
-    LayerStyle {
-        name: "suggested_sites".into(),
-        field: String::new(),
-        qml: qml_document(&renderer, ""),
-        sld: sld_document("suggested_sites", "Nuove sedi suggerite / Suggested new sites", &rules),
-        default: true,
-    }
+    LayerStyle::in_languages("suggested_sites".into(), "", true, |say| {
+        let rules = format!(
+            "<Rule><Name>site</Name><Title>{}</Title><PointSymbolizer><Graphic><Mark><WellKnownName>star</WellKnownName>\
+<Fill><CssParameter name=\"fill\">{colour}</CssParameter></Fill></Mark><Size>18</Size></Graphic></PointSymbolizer></Rule>\n",
+            escape(&say(&Source::new("Nuova sede suggerita", "Suggested new site")))
+        );
+        let title = say(&Source::new("Nuove sedi suggerite", "Suggested new sites"));
+        (qml_document(&renderer, ""), sld_document("suggested_sites", &title, &rules))
+    })
 }
 
 /// A graduated polygon style on `field`; `order_desc` draws the highest values
@@ -252,7 +286,7 @@ pub fn sites_style() -> LayerStyle {
 /// A graduated style: one field's values in classes.
 struct Graduated<'a> {
     /// The style's name (category and measure), also its SLD title.
-    name: &'a str,
+    name: &'a Source,
     layer: &'a str,
     field: &'a str,
     classes: &'a [Class],
@@ -277,7 +311,7 @@ impl Graduated<'_> {
 
 #[allow(clippy::too_many_arguments)] // unpacked from Graduated, the one caller
 fn graduated(
-    name: &str,
+    name: &Source,
     layer: &str,
     field: &str,
     classes: &[Class],
@@ -288,97 +322,92 @@ fn graduated(
     worst_served: bool,
     only: Option<(&str, &str)>,
 ) -> LayerStyle {
-    let title = name;
-    // a row of another category falls in no class
-    let only_sld = only.map_or(String::new(), |(f, v)| {
-        format!(
-            "<ogc:PropertyIsEqualTo><ogc:PropertyName>{f}</ogc:PropertyName><ogc:Literal>{}</ogc:Literal></ogc:PropertyIsEqualTo>",
-            escape(v)
-        )
-    });
-    let mut ranges = String::new();
-    let mut symbols = String::new();
-    let mut rules = String::new();
-    for (i, c) in classes.iter().enumerate() {
-        ranges.push_str(&format!(
-            "<range render=\"true\" lower=\"{}\" upper=\"{}\" symbol=\"{i}\" label=\"{}\"/>\n",
-            c.lower,
-            c.upper,
-            escape(&c.label)
-        ));
-        // lines widen with their class, so that the largest flows stand out
-        let width_mm = 0.3 + 0.5 * i as f64;
-        symbols.push_str(&match shape {
-            Shape::Areas => fill_symbol(i, &c.colour, opacity),
-            Shape::Points => marker_symbol(i, &c.colour, "circle", 4.0),
-            Shape::Lines => line_symbol(i, &c.colour, width_mm),
+    LayerStyle::in_languages(name.show(None), field, default, |say| {
+        // a row of another category falls in no class
+        let only_sld = only.map_or(String::new(), |(f, v)| {
+            format!(
+                "<ogc:PropertyIsEqualTo><ogc:PropertyName>{f}</ogc:PropertyName><ogc:Literal>{}</ogc:Literal></ogc:PropertyIsEqualTo>",
+                escape(v)
+            )
         });
-        // the last class and a one-value class (no gap) include their upper bound
-        let upper_op = if i + 1 == classes.len() || c.lower == c.upper {
-            "PropertyIsLessThanOrEqualTo"
-        } else {
-            "PropertyIsLessThan"
-        };
-        let symbolizer = match shape {
-            Shape::Areas => format!(
-                "<PolygonSymbolizer><Fill><CssParameter name=\"fill\">{}</CssParameter><CssParameter name=\"fill-opacity\">{opacity}</CssParameter></Fill>\
-<Stroke><CssParameter name=\"stroke\">#5a5a5a</CssParameter><CssParameter name=\"stroke-width\">0.5</CssParameter></Stroke></PolygonSymbolizer>",
-                c.colour
-            ),
-            Shape::Points => format!(
-                "<PointSymbolizer><Graphic><Mark><WellKnownName>circle</WellKnownName><Fill><CssParameter name=\"fill\">{}</CssParameter></Fill></Mark>\
-<Size>12</Size></Graphic></PointSymbolizer>",
-                c.colour
-            ),
-            Shape::Lines => format!(
-                "<LineSymbolizer><Stroke><CssParameter name=\"stroke\">{}</CssParameter><CssParameter name=\"stroke-width\">{}</CssParameter></Stroke></LineSymbolizer>",
-                c.colour,
-                (width_mm * 3.78).round()
-            ),
-        };
-        if worst_served && i + 1 == classes.len() {
+        let mut ranges = String::new();
+        let mut symbols = String::new();
+        let mut rules = String::new();
+        for (i, c) in classes.iter().enumerate() {
+            ranges.push_str(&format!(
+                "<range render=\"true\" lower=\"{}\" upper=\"{}\" symbol=\"{i}\" label=\"{}\"/>\n",
+                c.lower,
+                c.upper,
+                escape(&say(&c.label))
+            ));
+            // lines widen with their class, so that the largest flows stand out
+            let width_mm = 0.3 + 0.5 * i as f64;
+            symbols.push_str(&match shape {
+                Shape::Areas => fill_symbol(i, &c.colour, opacity),
+                Shape::Points => marker_symbol(i, &c.colour, "circle", 4.0),
+                Shape::Lines => line_symbol(i, &c.colour, width_mm),
+            });
+            // the last class and a one-value class (no gap) include their upper bound
+            let upper_op = if i + 1 == classes.len() || c.lower == c.upper {
+                "PropertyIsLessThanOrEqualTo"
+            } else {
+                "PropertyIsLessThan"
+            };
+            let symbolizer = match shape {
+                Shape::Areas => format!(
+                    "<PolygonSymbolizer><Fill><CssParameter name=\"fill\">{}</CssParameter><CssParameter name=\"fill-opacity\">{opacity}</CssParameter></Fill>\
+    <Stroke><CssParameter name=\"stroke\">#5a5a5a</CssParameter><CssParameter name=\"stroke-width\">0.5</CssParameter></Stroke></PolygonSymbolizer>",
+                    c.colour
+                ),
+                Shape::Points => format!(
+                    "<PointSymbolizer><Graphic><Mark><WellKnownName>circle</WellKnownName><Fill><CssParameter name=\"fill\">{}</CssParameter></Fill></Mark>\
+    <Size>12</Size></Graphic></PointSymbolizer>",
+                    c.colour
+                ),
+                Shape::Lines => format!(
+                    "<LineSymbolizer><Stroke><CssParameter name=\"stroke\">{}</CssParameter><CssParameter name=\"stroke-width\">{}</CssParameter></Stroke></LineSymbolizer>",
+                    c.colour,
+                    (width_mm * 3.78).round()
+                ),
+            };
+            if worst_served && i + 1 == classes.len() {
+                rules.push_str(&format!(
+                    "<Rule><Name>none</Name><Title>{}</Title><ogc:Filter><ogc:PropertyIsNull><ogc:PropertyName>{field}</ogc:PropertyName>\
+    </ogc:PropertyIsNull></ogc:Filter>{symbolizer}</Rule>\n",
+                    escape(&say(&c.label))
+                ));
+            }
             rules.push_str(&format!(
-                "<Rule><Name>none</Name><Title>{}</Title><ogc:Filter><ogc:PropertyIsNull><ogc:PropertyName>{field}</ogc:PropertyName>\
-</ogc:PropertyIsNull></ogc:Filter>{symbolizer}</Rule>\n",
-                escape(&c.label)
+                "<Rule><Name>class{i}</Name><Title>{}</Title><ogc:Filter><ogc:And>{only_sld}<ogc:PropertyIsGreaterThanOrEqualTo><ogc:PropertyName>{field}</ogc:PropertyName>\
+    <ogc:Literal>{}</ogc:Literal></ogc:PropertyIsGreaterThanOrEqualTo><ogc:{upper_op}><ogc:PropertyName>{field}</ogc:PropertyName><ogc:Literal>{}</ogc:Literal>\
+    </ogc:{upper_op}></ogc:And></ogc:Filter>{symbolizer}</Rule>\n",
+                escape(&say(&c.label)),
+                c.lower,
+                c.upper
             ));
         }
-        rules.push_str(&format!(
-            "<Rule><Name>class{i}</Name><Title>{}</Title><ogc:Filter><ogc:And>{only_sld}<ogc:PropertyIsGreaterThanOrEqualTo><ogc:PropertyName>{field}</ogc:PropertyName>\
-<ogc:Literal>{}</ogc:Literal></ogc:PropertyIsGreaterThanOrEqualTo><ogc:{upper_op}><ogc:PropertyName>{field}</ogc:PropertyName><ogc:Literal>{}</ogc:Literal>\
-</ogc:{upper_op}></ogc:And></ogc:Filter>{symbolizer}</Rule>\n",
-            escape(&c.label),
-            c.lower,
-            c.upper
-        ));
-    }
-    let order = if order_desc {
-        format!("<orderby><orderByClause asc=\"0\" nullsFirst=\"0\">\"{field}\"</orderByClause></orderby>")
-    } else {
-        String::new()
-    };
-    // none (never reached) counts as the last class
-    let attr = match (classes.last(), only) {
-        (Some(last), _) if worst_served => escape(&format!("coalesce(\"{field}\", {})", last.upper)),
-        (_, Some((f, v))) => escape(&format!("if(\"{f}\" = '{}', \"{field}\", NULL)", v.replace('\'', "''"))),
-        _ => field.to_string(),
-    };
-    let renderer = format!(
-        "<renderer-v2 type=\"graduatedSymbol\" attr=\"{attr}\" graduatedMethod=\"GraduatedColor\" symbollevels=\"0\" enableorderby=\"{}\" forceraster=\"0\">\n\
-<ranges>\n{ranges}</ranges>\n<symbols>\n{symbols}</symbols>\n{order}</renderer-v2>\n",
-        order_desc as u8
-    );
-    let labeling = match classes.len().checked_sub(2) {
-        Some(i) if worst_served => worst_labels(field, classes[i].lower),
-        _ => String::new(),
-    };
-    LayerStyle {
-        name: name.into(),
-        field: field.into(),
-        qml: qml_document(&renderer, &labeling),
-        sld: sld_document(layer, title, &rules),
-        default,
-    }
+        let order = if order_desc {
+            format!("<orderby><orderByClause asc=\"0\" nullsFirst=\"0\">\"{field}\"</orderByClause></orderby>")
+        } else {
+            String::new()
+        };
+        // none (never reached) counts as the last class
+        let attr = match (classes.last(), only) {
+            (Some(last), _) if worst_served => escape(&format!("coalesce(\"{field}\", {})", last.upper)),
+            (_, Some((f, v))) => escape(&format!("if(\"{f}\" = '{}', \"{field}\", NULL)", v.replace('\'', "''"))),
+            _ => field.to_string(),
+        };
+        let renderer = format!(
+            "<renderer-v2 type=\"graduatedSymbol\" attr=\"{attr}\" graduatedMethod=\"GraduatedColor\" symbollevels=\"0\" enableorderby=\"{}\" forceraster=\"0\">\n\
+    <ranges>\n{ranges}</ranges>\n<symbols>\n{symbols}</symbols>\n{order}</renderer-v2>\n",
+            order_desc as u8
+        );
+        let labeling = match classes.len().checked_sub(2) {
+            Some(i) if worst_served => worst_labels(field, classes[i].lower),
+            _ => String::new(),
+        };
+        (qml_document(&renderer, &labeling), sld_document(layer, &say(name), &rules))
+    })
 }
 
 /// Travel-time bands (minutes), the slowest most alarming, drawn largest first;
@@ -388,7 +417,7 @@ fn graduated(
 pub fn bands_style(
     layer: &str,
     field: &str,
-    title: &str,
+    title: &Source,
     bands_min: &[f64],
     polygons: bool,
     label_worst: bool,
@@ -404,9 +433,9 @@ pub fn bands_style(
                 upper,
                 colour: palette[i.min(palette.len() - 1)].clone(),
                 label: match (upper >= 1e5, label_worst) {
-                    (true, true) => format!("> {lower} min / mai, never"),
-                    (true, false) => format!("> {lower} min"),
-                    _ => format!("≤ {upper} min"),
+                    (true, true) => Source::new(format!("> {lower} min o mai"), format!("> {lower} min or never")),
+                    (true, false) => Source::same(format!("> {lower} min")),
+                    _ => Source::same(format!("≤ {upper} min")),
                 },
             };
             lower = upper;
@@ -471,7 +500,7 @@ fn quintiles(values: &[f64]) -> Vec<f64> {
 /// (diverging, no gap blue); the title names the style and its legend.
 pub fn quintile_styles(
     layer: &str,
-    fields: &[(String, String, Vec<f64>)],
+    fields: &[(String, Source, Vec<f64>)],
     diverging: bool,
     polygons: bool,
 ) -> Vec<LayerStyle> {
@@ -486,7 +515,7 @@ pub fn quintile_styles(
             let no_gap = diverging && values.contains(&0.0) && values.iter().any(|v| *v > 0.0);
             let mut classes = Vec::new();
             if no_gap {
-                let label = "0: nessuna carenza / no gap".to_string();
+                let label = Source::new("0: nessuna carenza", "0: no gap");
                 classes.push(Class { lower: 0.0, upper: 0.0, colour: palette[0].clone(), label });
             }
             let ranked: Vec<f64> = values.iter().copied().filter(|v| !no_gap || *v > 0.0).collect();
@@ -511,7 +540,7 @@ pub fn quintile_styles(
 
 /// Counts of requests along lines (flows, referrals): five classes at the
 /// quintiles of `values`, from pale to dark and thin to wide.
-pub fn flows_style(layer: &str, field: &str, title: &str, values: &[f64]) -> LayerStyle {
+pub fn flows_style(layer: &str, field: &str, title: &Source, values: &[f64]) -> LayerStyle {
     // the bands' palette goes from pale to dark: more requests, darker
     let classes = quintile_classes(values, &vocabulary().palettes.bands);
     Graduated {
@@ -578,7 +607,7 @@ fn quintile_classes(values: &[f64], palette: &[String]) -> Vec<Class> {
             lower: breaks[i],
             upper: breaks[i + 1],
             colour,
-            label: format!("{} – {}", readable(breaks[i]), readable(breaks[i + 1])),
+            label: Source::same(format!("{} – {}", readable(breaks[i]), readable(breaks[i + 1]))),
         })
         .collect()
 }
@@ -628,12 +657,12 @@ mod tests {
         // 30 units without a gap and five with: "no gap", then the quintiles of the five
         let mut scores = vec![0.0; 30];
         scores.extend([10.0, 20.0, 30.0, 40.0, 50.0]);
-        let style = &quintile_styles("units", &[("legal_gap_score".into(), "t".into(), scores)], true, true)[0];
+        let style = &quintile_styles("units", &[("legal_gap_score".into(), Source::same("t"), scores)], true, true)[0];
         for (lower, upper) in [(0, 0), (10, 20), (20, 30), (30, 40), (40, 50)] {
             assert!(style.qml.contains(&format!("lower=\"{lower}\" upper=\"{upper}\"")), "{lower}-{upper}");
         }
         assert_eq!(style.qml.matches("<range ").count(), 5);
-        assert!(style.qml.contains("label=\"0: nessuna carenza / no gap\""));
+        assert!(style.qml.contains("label=\"0: nessuna carenza / 0: no gap\""));
         // "no gap" in the palette's first colour; the gaps from its neutral middle to its most alarming end
         let gaps = &vocabulary().palettes.gaps;
         for colour in [&gaps[0], &gaps[gaps.len() / 2], &gaps[gaps.len() - 1]] {
@@ -646,14 +675,14 @@ mod tests {
 
     #[test]
     fn units_never_reached_fall_in_the_last_class_and_the_worst_are_named() {
-        let style = bands_style("units", "legal_nearest_min", "t", &[15.0, 30.0, 1e6], true, true);
+        let style = bands_style("units", "legal_nearest_min", &Source::same("t"), &[15.0, 30.0, 1e6], true, true);
         assert!(style.qml.contains("attr=\"coalesce(&quot;legal_nearest_min&quot;, 1000000)\""));
         assert!(style
             .qml
             .contains("filter=\"&quot;legal_nearest_min&quot; &gt; 15 OR &quot;legal_nearest_min&quot; IS NULL\""));
-        assert!(style.qml.contains("label=\"&gt; 30 min / mai, never\""));
+        assert!(style.qml.contains("label=\"&gt; 30 min o mai / &gt; 30 min or never\""));
         assert!(style.sld.contains("<ogc:PropertyIsNull><ogc:PropertyName>legal_nearest_min</ogc:PropertyName>"));
-        let areas = bands_style("travel_areas", "band_min", "t", &[15.0, 30.0], true, false);
+        let areas = bands_style("travel_areas", "band_min", &Source::same("t"), &[15.0, 30.0], true, false);
         assert!(!areas.qml.contains("labeling") && !areas.sld.contains("PropertyIsNull"));
     }
 

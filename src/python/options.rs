@@ -37,12 +37,31 @@ pub fn options<O: JobOptions>(
     named: &[(&str, Option<&Bound<'_, PyAny>>)],
     keywords: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<(O, Option<Arc<crate::network::Network>>)> {
+    let (options, network, _held) = options_holding(py, named, keywords)?;
+    Ok((options, network))
+}
+
+/// [`options`], with a `matrix` given as arrays, a data frame or a Parquet
+/// file held in memory until the returned holder is dropped.
+pub fn options_holding<O: JobOptions>(
+    py: Python<'_>,
+    named: &[(&str, Option<&Bound<'_, PyAny>>)],
+    keywords: Option<&Bound<'_, PyDict>>,
+) -> PyResult<(O, Option<Arc<crate::network::Network>>, Option<crate::travel_matrix::HeldMatrix>)> {
     let mut values = serde_json::Map::new();
     let mut network = None;
+    let mut held = None;
     let mut put = |name: &str, value: &Bound<'_, PyAny>| -> PyResult<()> {
         if name == "network" {
             if let Ok(n) = value.cast::<Network>() {
                 network = Some(n.get().inner.clone());
+                return Ok(());
+            }
+        }
+        if name == "matrix" && !value.is_none() {
+            if let Some(table) = super::matrix::held_matrix(py, value)? {
+                values.insert(name.to_string(), serde_json::Value::String(table.name().to_string()));
+                held = Some(table);
                 return Ok(());
             }
         }
@@ -61,7 +80,7 @@ pub fn options<O: JobOptions>(
             put(&key.extract::<String>()?, &value)?;
         }
     }
-    Ok((O::from_values(&values).py_err(py)?, network))
+    Ok((O::from_values(&values).py_err(py)?, network, held))
 }
 
 /// A report as Python objects; lists of numbers become numpy arrays.
@@ -192,7 +211,7 @@ where
     O: JobOptions + Sync,
     R: serde::Serialize + Send,
 {
-    let (options, network) = self::options::<O>(py, named, keywords.as_ref())?;
+    let (options, network, _held) = self::options_holding::<O>(py, named, keywords.as_ref())?;
     run(py, &options, network, progress, job)
 }
 

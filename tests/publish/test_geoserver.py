@@ -158,3 +158,34 @@ def test_privacy_and_names_cannot_be_switched_off_by_a_parameter(tmp_path, kwarg
     arguments = {"workspace": "cmv", "user": "u", "password": "p", "log": lambda _: None, **kwargs}
     with pytest.raises(PublishError, match=message):
         publish(results, "http://127.0.0.1:9/geoserver", arguments.pop("workspace"), **arguments)
+
+
+def test_every_layer_gets_its_style_in_each_language(mock, results):
+    """One SLD per language, its legend in that language (the vocabulary's labels, read from
+    styles/categories.json), uploaded and listed among the layer's styles; the stand-in, which checks
+    every body against the REST documents, accepts them all."""
+    import json
+    import xml.etree.ElementTree as ET
+
+    run(mock, results)
+    assert not mock.errors, mock.errors
+    vocabulary = json.loads((HERE.parents[1] / "styles" / "categories.json").read_text(encoding="utf-8"))
+    languages = vocabulary["label_languages"]
+    for language in languages:
+        _, sld = mock.state[f"/workspaces/cmv/styles/capacitymetro_services_{language}"]
+        titles = {t.text for t in ET.fromstring(sld).iter("{http://www.opengis.net/sld}Title")}
+        for category in vocabulary["categories"]:
+            assert category["labels"][language] in titles, (language, category["id"])
+    layer = json.loads(mock.state["/workspaces/cmv/layers/services"][1])["layer"]
+    assert layer["defaultStyle"]["name"] == "capacitymetro_services"
+    assert sorted(s["name"] for s in layer["styles"]["style"]) == sorted(f"capacitymetro_services_{x}" for x in languages)
+
+
+def test_the_stand_in_refuses_feature_type_properties_the_documents_lack(mock):
+    """The REST documents declare no internationalTitle: a feature type body with one is refused."""
+    import json
+
+    body = json.dumps({"featureType": {"name": "x", "internationalTitle": {"it": "x"}}}).encode()
+    status, message, _ = mock.handle("POST", "/geoserver/rest/workspaces/cmv/datastores/s/featuretypes", {},
+                                     {"Authorization": mock.auth, "Content-Type": "application/json"}, body)
+    assert status == 400 and b"does not fit the documented body" in message

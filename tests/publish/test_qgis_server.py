@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import json
 import os
 import shutil
 import socket
@@ -12,6 +13,8 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.request
+from collections import Counter
 from pathlib import Path
 
 import capacitymetro as cm
@@ -151,18 +154,20 @@ def test_capabilities_list_every_layer_with_its_title(server):
     assert {"EPSG:3857", "EPSG:4326", "EPSG:32633", "EPSG:3003"} <= crs
 
 
-def colours_of(png: bytes, tmp_path: Path) -> dict:
+def pixels_of(png: bytes, tmp_path: Path) -> list:
+    """The image's rows of ``#rrggbb`` pixels, decoded by Qt."""
     path = tmp_path / "image.png"
     path.write_bytes(png)
-    script = ("import json,sys\nfrom qgis.PyQt.QtGui import QImage\nimage=QImage(sys.argv[1])\ncounts={}\n"
-              "for y in range(image.height()):\n for x in range(image.width()):\n"
-              "  c=image.pixelColor(x,y); k='#%02x%02x%02x'%(c.red(),c.green(),c.blue()); counts[k]=counts.get(k,0)+1\n"
-              "print(json.dumps(counts))")
-    import json
-
+    script = ("import json,sys\nfrom qgis.PyQt.QtGui import QImage\nimage=QImage(sys.argv[1])\n"
+              "print(json.dumps([['#%02x%02x%02x'%(c.red(),c.green(),c.blue()) for c in "
+              "(image.pixelColor(x,y) for x in range(image.width()))] for y in range(image.height())]))")
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     return json.loads(subprocess.run(["/usr/bin/python3", "-c", script, str(path)], capture_output=True, text=True,
                                      env=env, check=True).stdout)
+
+
+def colours_of(png: bytes, tmp_path: Path) -> dict:
+    return dict(Counter(colour for row in pixels_of(png, tmp_path) for colour in row))
 
 
 def has_colour(counts: dict, hex_colour: str, tolerance: int = 12) -> bool:
@@ -251,6 +256,84 @@ def test_publish_qgis_server_command(tmp_path):
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "site" / "cmv.qgs").exists() and (tmp_path / "site" / "cmv_public.gpkg").exists()
+    assert (tmp_path / "site" / "cmv_zh.qgs").exists() and (tmp_path / "site" / "cmv_ar.qgs").exists()
+    chosen = subprocess.run([cli, "publish", "qgis-server", results, "--out", tmp_path / "two" / "cmv.qgs",
+                             "--languages", "ar,zh"], capture_output=True, text=True, timeout=300)
+    assert chosen.returncode == 0, chosen.stderr
+    assert sorted(p.name for p in (tmp_path / "two").glob("*.qgs")) == ["cmv.qgs", "cmv_ar.qgs", "cmv_zh.qgs"]
+    wrong = subprocess.run([cli, "publish", "qgis-server", results, "--out", tmp_path / "x.qgs", "--languages", "de"],
+                           capture_output=True, text=True, timeout=300)
+    assert wrong.returncode == 2 and "--languages" in wrong.stderr
     bad = subprocess.run([cli, "publish", "qgis-server", tmp_path / "nothing.gpkg", "--out", tmp_path / "x.qgs"],
                          capture_output=True, text=True, timeout=300)
     assert bad.returncode == 2 and "no such file" in bad.stderr and "Traceback" not in bad.stderr
+
+
+# The layers in seven languages: one project per language (QGIS Server 3.22 picks no language per request).
+# The expected texts are read from the core's catalogue (styles/layers_i18n.json) by their English source.
+CATALOGUE = json.loads((ROOT / "styles" / "layers_i18n.json").read_text(encoding="utf-8"))["texts"]
+DESK_VE01 = (12.243529, 45.493889)
+
+
+def english(results: str | Path, layer: str, field: str | None = None) -> str:
+    """The English source text of a layer's title, or of a field's alias, as the core stored it."""
+    with sqlite3.connect(results) as db:
+        if field is None:
+            return db.execute("select title_en from capacitymetro_layers where layer_name = ?", (layer,)).fetchone()[0]
+        return db.execute("select title_en from capacitymetro_fields where layer_name = ? and field_name = ?",
+                          (layer, field)).fetchone()[0]
+
+
+@pytest.fixture(scope="module")
+def languages(tmp_path_factory):
+    """The demo published in every language; the Italian / English project and each language's, served."""
+    folder = tmp_path_factory.mktemp("languages")
+    results = cm.run_demo(folder)["output"]
+    published = write_project(results, folder / "cmv.qgs")
+    assert sorted(published["projects"]) == ["ar", "bn", "en", "fr", "it", "uk", "zh"]
+    with contextlib.ExitStack() as stack:
+        urls = {language: stack.enter_context(serve(Path(path), folder / language))
+                for language, path in published["projects"].items()}
+        yield results, urls
+
+
+@pytest.mark.parametrize("language", ["ar", "zh"])
+def test_capabilities_titles_in_the_project_language(languages, language):
+    results, urls = languages
+    wms = WebMapService(urls[language], version="1.3.0")
+    for layer in ("services", "municipalities"):
+        assert wms.contents[layer].title == CATALOGUE[english(results, layer)][language]
+
+
+@pytest.mark.parametrize("language", ["ar", "zh"])
+def test_getfeatureinfo_aliases_in_the_project_language(languages, language):
+    import pyproj
+
+    results, urls = languages
+    x, y = pyproj.Transformer.from_crs(4326, 3857, always_xy=True).transform(*DESK_VE01)
+    wms = WebMapService(urls[language], version="1.3.0")
+    response = wms.getfeatureinfo(layers=["services"], query_layers=["services"], styles=[""], srs="EPSG:3857",
+                                  bbox=(x - 150, y - 150, x + 150, y + 150), size=(101, 101), format="image/png",
+                                  info_format="text/plain", xy=(50, 50), feature_count=5)
+    text = response.read().decode()
+    assert "Sportello Immigrazione Mestre" in text
+    for field in ("opening_hours", "address", "phone"):
+        alias = CATALOGUE[english(results, "services", field)][language]
+        assert f"{alias} = " in text, (alias, text)
+    assert "Opening hours" not in text and "Orari" not in text
+
+
+def test_getlegendgraphic_differs_from_the_italian_one_in_every_language(languages, tmp_path):
+    _, urls = languages
+
+    def legend(url: str, layer: str) -> list:
+        with urllib.request.urlopen(f"{url}?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetLegendGraphic&LAYER={layer}"
+                                    "&FORMAT=image/png", timeout=60) as response:
+            png = response.read()
+        assert png.startswith(b"\x89PNG")
+        return pixels_of(png, tmp_path)
+
+    for layer in ("services", "municipalities"):
+        italian = legend(urls["it"], layer)
+        for language in ("en", "fr", "ar", "bn", "uk", "zh"):
+            assert legend(urls[language], layer) != italian, (layer, language)

@@ -54,3 +54,4 @@ def demo_data() -> Path:
 
 
 from data_fixtures import helsinki_pbf, liechtenstein_pbf  # noqa: E402,F401  (fixtures)
+from exchange_fixtures import hsds_registry  # noqa: E402,F401  (fixture)

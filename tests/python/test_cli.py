@@ -69,7 +69,8 @@ def test_nearest_writes_a_geopackage(tmp_path, demo_data):
     assert "Legal help and residence permits" in result.stdout
     with sqlite3.connect(out) as db:
         tables = {r[0] for r in db.execute("select table_name from gpkg_contents")}
-        assert tables == {"services", "coverage", "summary", "layer_styles", "capacitymetro_layers", "capacitymetro_fields"}
+        assert tables == {"services", "coverage", "summary", "layer_styles", "capacitymetro_layers", "capacitymetro_fields",
+                          "capacitymetro_translations"}
         columns = [r[1] for r in db.execute("pragma table_info(coverage)")]
         assert columns[-4:] == ["legal_nearest_id", "legal_nearest_m", "legal_nearest_min", "legal_count_20min"]
         assert db.execute("select count(*) from coverage").fetchone()[0] == 44

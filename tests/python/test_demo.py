@@ -81,7 +81,7 @@ def test_demo_geopackage_layers(demo):
         assert tables == {"services": "features", "municipalities": "features", "summary": "attributes",
                           "accessibility": "features", "gaps_by_zone": "attributes", "suggested_sites": "features",
                           "layer_styles": "attributes", "capacitymetro_layers": "attributes",
-                          "capacitymetro_fields": "attributes"}
+                          "capacitymetro_fields": "attributes", "capacitymetro_translations": "attributes"}
         assert db.execute("select count(*) from suggested_sites").fetchone()[0] == 3
         assert db.execute("select count(*) from gaps_by_zone").fetchone()[0] == 11 * 44
         assert db.execute("select count(*) from municipalities").fetchone()[0] == 44

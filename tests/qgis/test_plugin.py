@@ -26,8 +26,9 @@ def test_plugin_version_matches_the_core():
 def test_provider_lists_every_algorithm(qgis):
     listing = qgis_process(qgis.env, "list").stdout
     found = sorted(re.findall(r"capacitymetro:(\w+)", listing))
-    assert found == ["accessibility", "buildnetwork", "nearestservice", "needsanalysis", "publishpage", "servicegaps",
-                     "suggestsites", "travelareas", "validatecatalogue"]
+    assert found == ["accessibility", "buildnetwork", "cataloguechanges", "createcatalogue", "exportcatalogue",
+                     "importcatalogue", "nearestservice", "needsanalysis", "publishpage", "servicegaps", "suggestsites",
+                     "travelareas", "validatecatalogue"]
 
 
 def test_publish_page_equals_the_python_api(qgis, tmp_path):

@@ -12,6 +12,15 @@ layers and of the workspace's WMS are written first (into ``metadata_dir``,
 to be served at ``records_url``) and linked: each feature type's
 ``metadataLinks`` (type ``ISO19115:2003``, GeoServer's MetadataURL in the
 capabilities) and the WMS settings' ``metadataLink``.
+
+Languages: each layer's style is uploaded again per language,
+``capacitymetro_<layer>_<language>`` (the core's ``<style>_<language>``
+SLD, its legend title and labels in that language), as one of the layer's
+styles, so that ``STYLES=`` / ``STYLE=`` in GetMap and GetLegendGraphic
+picks the language. Titles and abstracts stay Italian / English: the
+GeoServer REST documents (../shared/data/geoserver-rest-openapi) declare no
+``internationalTitle`` / ``internationalAbstract`` in the feature type or
+layer bodies, so they are not sent.
 """
 
 from __future__ import annotations
@@ -30,10 +39,10 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Optional, Sequence
 
 from .metadata import MetadataOptions, write_metadata
-from .privacy import PublishError, bilingual, public_copy
+from .privacy import LANGUAGES, PublishError, bilingual, check_languages, public_copy
 
 SLD = "application/vnd.ogc.sld+xml"
 #: Names GeoServer accepts as XML names and in REST paths.
@@ -123,21 +132,28 @@ def credentials(url: str) -> tuple[str, str]:
     raise PublishError("no GeoServer credentials: set GEOSERVER_USER and GEOSERVER_PASSWORD, or add the host to ~/.netrc")
 
 
-def _default_slds(gpkg: Path) -> dict[str, str]:
+def _slds(gpkg: Path, languages: Sequence[str]) -> dict[str, dict]:
+    """Layer -> its default style's SLD (key None) and the same in each language."""
     with sqlite3.connect(f"file:{gpkg}?mode=ro", uri=True) as db:
-        return dict(db.execute("select f_table_name, styleSLD from layer_styles where useAsDefault = 1"))
+        stored = {(t, n): sld for t, n, sld in db.execute("select f_table_name, styleName, styleSLD from layer_styles")}
+        defaults = db.execute("select f_table_name, styleName from layer_styles where useAsDefault = 1").fetchall()
+    return {table: {None: stored[(table, name)], **{language: stored[(table, f"{name}_{language}")]
+                                                    for language in languages}}
+            for table, name in defaults}
 
 
 def publish(results: str | Path, url: str, workspace: str, *, store: str = "capacitymetro",
             group: str = "capacitymetro", threshold: float = 10, dry_run: bool = False,
             user: Optional[str] = None, password: Optional[str] = None,
             log: Callable[[str], None] = print, work_dir: Optional[Path] = None,
-            metadata: Optional[MetadataOptions] = None, metadata_dir: Optional[Path] = None) -> list[Call]:
+            metadata: Optional[MetadataOptions] = None, metadata_dir: Optional[Path] = None,
+            languages: Sequence[str] = LANGUAGES) -> list[Call]:
     """Publishes the public copy of ``results`` to ``workspace``; returns the
     changing calls made. With ``metadata``, the RNDT records go to
     ``metadata_dir`` (default: ``metadata/`` beside ``results``; not written
     on a dry run) and are linked from the layers and the WMS; the WMS is
-    ``{url}/{workspace}/wms`` unless ``metadata.wms_url`` says otherwise."""
+    ``{url}/{workspace}/wms`` unless ``metadata.wms_url`` says otherwise.
+    Each layer also gets its style in each of ``languages``."""
     for kind, name in (("workspace", workspace), ("store", store), ("group", group)):
         if not NAME.fullmatch(name or ""):
             raise PublishError(f"{kind} '{name}': use letters, digits, '_' and '-' only, starting with a letter")
@@ -153,7 +169,8 @@ def publish(results: str | Path, url: str, workspace: str, *, store: str = "capa
     folder = Path(work_dir or Path(results).parent)
     gpkg = folder / f".{Path(results).stem}_public.gpkg"
     report = public_copy(results, gpkg, threshold)
-    slds = _default_slds(gpkg)
+    check_languages(languages)
+    slds = _slds(gpkg, languages)
     # map layers: the public ones with a style; titles and abstracts from the core's schema
     layers = [name for name in report["layers"] if name in slds]
     digest = hashlib.sha256(gpkg.read_bytes()).hexdigest()
@@ -194,16 +211,21 @@ def publish(results: str | Path, url: str, workspace: str, *, store: str = "capa
             server.send_json("PUT", f"{path}/{name}", {"featureType": wanted})
     for name in layers:
         style = f"capacitymetro_{name}"
-        sld = slds[name].encode()
-        status, current = server.request("GET", f"{base}/styles/{style}", accept=SLD)
-        if status == 404:
-            server.request("POST", f"{base}/styles", sld, SLD, {"name": style})
-        elif current != sld:
-            server.request("PUT", f"{base}/styles/{style}", sld, SLD)
+        names = {language: style if language is None else f"{style}_{language}" for language in slds[name]}
+        for language, sld_text in slds[name].items():
+            sld = sld_text.encode()
+            status, current = server.request("GET", f"{base}/styles/{names[language]}", accept=SLD)
+            if status == 404:
+                server.request("POST", f"{base}/styles", sld, SLD, {"name": names[language]})
+            elif current != sld:
+                server.request("PUT", f"{base}/styles/{names[language]}", sld, SLD)
+        wanted_layer = {"defaultStyle": {"name": style, "workspace": workspace},
+                        "styles": {"@class": "linked-hash-set",
+                                   "style": [{"name": names[language], "workspace": workspace}
+                                             for language in languages]}}
         layer = server.get_json(f"{base}/layers/{name}") or {}
-        if layer.get("layer", {}).get("defaultStyle", {}).get("name") != style:
-            server.send_json("PUT", f"{base}/layers/{name}",
-                             {"layer": {"defaultStyle": {"name": style, "workspace": workspace}}})
+        if any(layer.get("layer", {}).get(k) != v for k, v in wanted_layer.items()):
+            server.send_json("PUT", f"{base}/layers/{name}", {"layer": wanted_layer})
     wanted_group = {"name": group, "mode": "SINGLE", "title": "CapaCityMetro",
                     "abstractTxt": "Servizi per i migranti nella Città metropolitana di Venezia. "
                                    "Services for migrants in the Metropolitan City of Venice.",

@@ -24,12 +24,17 @@ import shutil
 import sqlite3
 import tempfile
 from pathlib import Path
+from typing import Sequence
 
 from .. import _core
 from .._core import CapacityMetroError
 
 SCHEMA_TABLES = ("capacitymetro_layers", "capacitymetro_fields")
-KEPT_TABLES = ("layer_styles", *SCHEMA_TABLES)
+#: The schema's texts in every language (src/output/i18n.rs, styles/layers_i18n.json).
+TRANSLATION_TABLE = "capacitymetro_translations"
+KEPT_TABLES = ("layer_styles", *SCHEMA_TABLES, TRANSLATION_TABLE)
+#: The languages layers are published in: the vocabulary's label languages.
+LANGUAGES = tuple(_core.vocabulary()[0]["labels"])
 
 
 class PublishError(CapacityMetroError):
@@ -54,6 +59,36 @@ def read_schema(gpkg: str | Path) -> dict:
             return layers
     except sqlite3.DatabaseError as error:
         raise PublishError(f"{gpkg}: not a GeoPackage ({error})") from None
+
+
+def check_languages(languages: Sequence[str]) -> None:
+    """PublishError unless every one of ``languages`` is one of :data:`LANGUAGES`."""
+    unknown = sorted(set(languages) - set(LANGUAGES))
+    if unknown:
+        raise PublishError(f"language(s) {', '.join(unknown)}: choose among {', '.join(LANGUAGES)}")
+
+
+def read_translations(gpkg: str | Path, languages: Sequence[str]) -> dict:
+    """Layer name -> language -> ``title``, ``abstract`` and ``aliases``
+    (field name -> alias), as the core wrote them; PublishError when one of
+    ``languages`` is missing for a layer."""
+    with sqlite3.connect(f"file:{gpkg}?mode=ro", uri=True) as db:
+        if not db.execute("select 1 from sqlite_master where name = ?", (TRANSLATION_TABLE,)).fetchone():
+            raise PublishError(f"{gpkg}: no {TRANSLATION_TABLE} table (written by an older capacitymetro); "
+                               "run the analysis again to publish in several languages")
+        rows = db.execute(f"select layer_name, field_name, language, title, abstract from {TRANSLATION_TABLE}")
+        texts: dict = {}
+        for layer, field, language, title, abstract in rows:
+            entry = texts.setdefault(layer, {}).setdefault(language, {"aliases": {}})
+            if field:
+                entry["aliases"][field] = title
+            else:
+                entry.update(title=title, abstract=abstract)
+    for layer, by_language in texts.items():
+        missing = [language for language in languages if language not in by_language]
+        if missing:
+            raise PublishError(f"{gpkg}: layer {layer} has no texts in {', '.join(missing)}")
+    return texts
 
 
 def bilingual(schema: dict, key: str) -> str:

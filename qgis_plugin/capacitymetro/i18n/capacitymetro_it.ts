@@ -320,8 +320,8 @@
         <translation>Scrive &lt;b&gt;services&lt;/b&gt; (il catalogo come letto) e &lt;b&gt;travel_areas&lt;/b&gt;: un poligono per servizio (o, con DISSOLVE, per categoria) e fascia; band_min in minuti.</translation>
     </message>
     <message>
-        <source>Writes &lt;b&gt;suggested_sites&lt;/b&gt;: points with rank, candidate, population_gained, covered_before and covered_after in persons (covered: within COVERED_WITHIN_MINUTES minutes of a service).</source>
-        <translation>Scrive &lt;b&gt;suggested_sites&lt;/b&gt;: punti con rank, candidate, population_gained, covered_before e covered_after in persone (coperti: entro COVERED_WITHIN_MINUTES minuti da un servizio).</translation>
+        <source>Writes &lt;b&gt;suggested_sites&lt;/b&gt;: points with rank, candidate, population_gained (newly covered for mclp and lscp, served for the p-median models), covered_before and covered_after in persons (covered: within COVERED_WITHIN_MINUTES minutes of a service). The layer's abstract and the log say whether the answer is proven optimal, the gap when TIME_LIMIT_SECONDS stopped the solver, and the heuristic's value beside it.</source>
+        <translation>Scrive &lt;b&gt;suggested_sites&lt;/b&gt;: punti con rank, candidate, population_gained (nuovi coperti per mclp e lscp, serviti per i modelli p-mediana), covered_before e covered_after in persone (coperti: entro COVERED_WITHIN_MINUTES minuti da un servizio). Il sommario del layer e il log dicono se la risposta è ottima dimostrata, il gap quando TIME_LIMIT_SECONDS ha fermato il risolutore, e il valore dell'euristica accanto.</translation>
     </message>
     <message>
         <source>Writes a folder: index.html, embed.html and data/ (the desks of the results' &lt;b&gt;services&lt;/b&gt; layer, the places, and per desk a grid of travel times in minutes, up to MAX_MINUTES); no layer.</source>
@@ -354,6 +354,134 @@
     <message>
         <source>Distance decay fitted to the flows: exp(-t / {minutes} min) ± {error}</source>
         <translation>Decadimento con la distanza stimato dai flussi: exp(-t / {minutes} min) ± {error}</translation>
+    </message>
+    <message>
+        <source>Export service catalogue</source>
+        <translation>Esporta il catalogo dei servizi</translation>
+    </message>
+    <message>
+        <source>Import service catalogue</source>
+        <translation>Importa il catalogo dei servizi</translation>
+    </message>
+    <message>
+        <source>Writes the catalogue in an exchange format. &lt;b&gt;Open Referral HSDS 3.0&lt;/b&gt;: organizations, services, locations, services at locations, weekly schedules, languages, phones and accessibility, as JSON or as the tabular package (a folder of CSV files with datapackage.json; give the folder's name as the output); categories are terms of the taxonomy capacitymetro-categories; the opening-hours rules HSDS cannot say (public holidays, months, week numbers) are listed as warnings and kept as written in an attribute. &lt;b&gt;CSV&lt;/b&gt; for spreadsheets: categories and languages separated by ;, lon/lat columns. &lt;b&gt;osmChange&lt;/b&gt;: a draft of new OpenStreetMap nodes for review; nothing is uploaded.</source>
+        <translation>Scrive il catalogo in un formato di scambio. &lt;b&gt;Open Referral HSDS 3.0&lt;/b&gt;: organizzazioni, servizi, sedi, servizi nelle sedi, orari settimanali, lingue, telefoni e accessibilità, in JSON o come pacchetto tabellare (una cartella di file CSV con datapackage.json; come uscita si indica il nome della cartella); le categorie sono termini della tassonomia capacitymetro-categories; le regole degli orari che HSDS non sa esprimere (festivi, mesi, numeri di settimana) sono elencate come avvisi e conservate così come scritte in un attributo. &lt;b&gt;CSV&lt;/b&gt; per i fogli di calcolo: categorie e lingue separate da ;, colonne lon/lat. &lt;b&gt;osmChange&lt;/b&gt;: una bozza di nuovi nodi OpenStreetMap da rivedere; non viene caricato nulla.</translation>
+    </message>
+    <message>
+        <source>Reads an exchange format into a catalogue GeoPackage (layer services) or CSV file, checked by the core. &lt;b&gt;Open Referral HSDS 3.0&lt;/b&gt; JSON, or the tabular package (choose its datapackage.json): weekly schedules become OpenStreetMap opening_hours (two schedules a day, as a lunch closure, give one rule with two spans); what opening_hours cannot say is listed as a warning. &lt;b&gt;CSV&lt;/b&gt; for spreadsheets. &lt;b&gt;OpenStreetMap PBF&lt;/b&gt;: candidate desks (social facilities for migrants, refugees or outreach, NGO offices, community centres, language schools, healthcare), ways at their centroid, with categories guessed from the tags for the office to review; needs pyosmium for QGIS's Python.</source>
+        <translation>Legge un formato di scambio in un catalogo GeoPackage (layer services) o in un file CSV, controllato dal core. &lt;b&gt;Open Referral HSDS 3.0&lt;/b&gt; in JSON, o il pacchetto tabellare (scegliere il suo datapackage.json): gli orari settimanali diventano opening_hours di OpenStreetMap (due orari al giorno, come una chiusura per pranzo, danno una regola con due intervalli); ciò che opening_hours non sa esprimere è elencato come avviso. &lt;b&gt;CSV&lt;/b&gt; per i fogli di calcolo. &lt;b&gt;PBF di OpenStreetMap&lt;/b&gt;: sportelli candidati (strutture sociali per migranti, rifugiati o di prossimità, uffici di ONG, centri civici, scuole di lingua, sanità), le vie nel loro centroide, con categorie dedotte dai tag perché l'ufficio le riveda; richiede pyosmium per il Python di QGIS.</translation>
+    </message>
+    <message>
+        <source>Format</source>
+        <translation>Formato</translation>
+    </message>
+    <message>
+        <source>Services</source>
+        <translation>Servizi</translation>
+    </message>
+    <message>
+        <source>Open Referral HSDS 3.0, JSON</source>
+        <translation>Open Referral HSDS 3.0, JSON</translation>
+    </message>
+    <message>
+        <source>Open Referral HSDS 3.0, CSV package</source>
+        <translation>Open Referral HSDS 3.0, pacchetto CSV</translation>
+    </message>
+    <message>
+        <source>CSV for spreadsheets</source>
+        <translation>CSV per fogli di calcolo</translation>
+    </message>
+    <message>
+        <source>OpenStreetMap osmChange draft</source>
+        <translation>Bozza osmChange di OpenStreetMap</translation>
+    </message>
+    <message>
+        <source>OpenStreetMap PBF (candidate desks)</source>
+        <translation>PBF di OpenStreetMap (sportelli candidati)</translation>
+    </message>
+    <message>
+        <source>Output file (a folder for the HSDS CSV package)</source>
+        <translation>File di uscita (una cartella per il pacchetto CSV HSDS)</translation>
+    </message>
+    <message>
+        <source>JSON (*.json);;CSV (*.csv);;osmChange (*.osc);;All files (*)</source>
+        <translation>JSON (*.json);;CSV (*.csv);;osmChange (*.osc);;Tutti i file (*)</translation>
+    </message>
+    <message>
+        <source>File to read</source>
+        <translation>File da leggere</translation>
+    </message>
+    <message>
+        <source>Catalogue</source>
+        <translation>Catalogo</translation>
+    </message>
+    <message>
+        <source>GeoPackage (*.gpkg);;CSV (*.csv)</source>
+        <translation>GeoPackage (*.gpkg);;CSV (*.csv)</translation>
+    </message>
+    <message>
+        <source>Services written: </source>
+        <translation>Servizi scritti: </translation>
+    </message>
+    <message>
+        <source>Services (imported)</source>
+        <translation>Servizi (importati)</translation>
+    </message>
+    <message>
+        <source>Catalogue (services layer)</source>
+        <translation>Catalogo (layer dei servizi)</translation>
+    </message>
+    <message>
+        <source>Catalogue changes since date</source>
+        <translation>Modifiche al catalogo da una data</translation>
+    </message>
+    <message>
+        <source>Catalogue written: </source>
+        <translation>Catalogo scritto: </translation>
+    </message>
+    <message>
+        <source>Changes</source>
+        <translation>Modifiche</translation>
+    </message>
+    <message>
+        <source>Changes since (UTC)</source>
+        <translation>Modifiche dal (UTC)</translation>
+    </message>
+    <message>
+        <source>Create catalogue</source>
+        <translation>Crea il catalogo</translation>
+    </message>
+    <message>
+        <source>Create catalogue…</source>
+        <translation>Crea il catalogo…</translation>
+    </message>
+    <message>
+        <source>Lists the changes made to a catalogue (made by Create catalogue) since a date: when (UTC), who (the name in the QGIS setting capacitymetro/operator, by default the computer's user name; none for changes made outside QGIS), which service, and per field the old and the new value. The changes stay in the catalogue's &lt;b&gt;services_history&lt;/b&gt; table, which QGIS opens as a table.</source>
+        <translation>Elenca le modifiche a un catalogo (creato con Crea il catalogo) da una data: quando (UTC), chi (il nome nell'impostazione QGIS capacitymetro/operator, di default l'utente del computer; nessuno per le modifiche fatte fuori da QGIS), quale servizio e, per campo, il valore vecchio e quello nuovo. Le modifiche restano nella tabella &lt;b&gt;services_history&lt;/b&gt; del catalogo, che QGIS apre come tabella.</translation>
+    </message>
+    <message>
+        <source>Services for migrants</source>
+        <translation>Servizi per migranti</translation>
+    </message>
+    <message>
+        <source>The change history cannot record who saves: </source>
+        <translation>La cronologia delle modifiche non può registrare chi salva: </translation>
+    </message>
+    <message>
+        <source>Writes an empty service catalogue: a GeoPackage whose &lt;b&gt;services&lt;/b&gt; layer (points, WGS 84) opens with its editing form: tabs for identity, categories and languages, opening hours, contacts and accessibility; lists to pick categories (labels in the QGIS language) and languages; checks with Italian and English messages (name, categories and municipality required, 6-digit ISTAT code, e-mail and web address, opening hours in OpenStreetMap syntax); a new service gets an id, and every save its date. Every change is kept in the &lt;b&gt;services_history&lt;/b&gt; table (who, when, old and new values): see Catalogue changes since date. After each save the plugin checks the catalogue and lists every problem.</source>
+        <translation>Scrive un catalogo dei servizi vuoto: un GeoPackage il cui layer &lt;b&gt;services&lt;/b&gt; (punti, WGS 84) si apre con la sua maschera di inserimento: schede per identità, categorie e lingue, orari, contatti e accessibilità; elenchi per scegliere le categorie (etichette nella lingua di QGIS) e le lingue; controlli con messaggi in italiano e in inglese (nome, categorie e comune obbligatori, codice ISTAT di 6 cifre, indirizzo e-mail e web, orari nella sintassi di OpenStreetMap); un nuovo servizio riceve un codice, e ogni salvataggio la sua data. Ogni modifica è conservata nella tabella &lt;b&gt;services_history&lt;/b&gt; (chi, quando, valori vecchi e nuovi): vedi Modifiche al catalogo da una data. Dopo ogni salvataggio il plugin verifica il catalogo ed elenca ogni problema.</translation>
+    </message>
+    <message>
+        <source>saved; the catalogue is valid.</source>
+        <translation>salvato; il catalogo è valido.</translation>
+    </message>
+    <message>
+        <source>{count} problem(s) in the saved catalogue (nothing was changed): </source>
+        <translation>{count} problemi nel catalogo salvato (nulla è stato modificato): </translation>
+    </message>
+    <message>
+        <source>{layer}, service {feature}, field {field}: {message}</source>
+        <translation>{layer}, servizio {feature}, campo {field}: {message}</translation>
     </message>
 </context>
 </TS>

@@ -6,15 +6,16 @@ from qgis.PyQt.QtGui import QIcon
 
 from .algorithms.accessibility import AccessibilityIndex, ServiceGaps
 from .algorithms.base import ICONS
-from .algorithms.catalogue import ValidateCatalogue
+from .algorithms.catalogue import CatalogueChanges, CreateCatalogue, ValidateCatalogue
+from .algorithms.exchange import ExportCatalogue, ImportCatalogue
 from .algorithms.nearest import NearestService
 from .algorithms.needs import NeedsAnalysis
 from .algorithms.network import BuildNetwork, TravelAreas
 from .algorithms.sites import SuggestSites
 from .algorithms.web import PublishPage
 
-ALGORITHMS = (ValidateCatalogue, NearestService, BuildNetwork, TravelAreas, AccessibilityIndex, ServiceGaps,
-              SuggestSites, NeedsAnalysis, PublishPage)
+ALGORITHMS = (ValidateCatalogue, CreateCatalogue, CatalogueChanges, ExportCatalogue, ImportCatalogue, NearestService,
+              BuildNetwork, TravelAreas, AccessibilityIndex, ServiceGaps, SuggestSites, NeedsAnalysis, PublishPage)
 
 
 class CapaCityMetroProvider(QgsProcessingProvider):
