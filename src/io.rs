@@ -172,6 +172,12 @@ fn field_text(value: FieldValue) -> String {
         FieldValue::Integer64Value(v) => v.to_string(),
         FieldValue::StringListValue(list) => list.join(";"),
         FieldValue::IntegerListValue(list) => list.iter().map(i32::to_string).collect::<Vec<_>>().join(";"),
+        FieldValue::DateValue(date) => date.format("%Y-%m-%d").to_string(),
+        // a date stored in a date-time column (as QGIS forms make them) reads back as the date it was
+        FieldValue::DateTimeValue(t) if t.time() == chrono::NaiveTime::MIN && t.offset().local_minus_utc() == 0 => {
+            t.format("%Y-%m-%d").to_string()
+        }
+        FieldValue::DateTimeValue(t) => t.to_rfc3339(),
         other => format!("{other:?}"),
     }
 }

@@ -271,7 +271,9 @@ def _register(db: sqlite3.Connection, table: str, data_type: str, description: s
                "VALUES (?, ?, ?, ?, ?)", (table, data_type, table, description, 4326 if data_type == "features" else None))
 
 
-def _write(path: Path, source: str, language: str) -> None:
+def write_empty_catalogue(path: Path, source: str, language: str) -> None:
+    """Writes the catalogue's tables, history triggers and form into a new GeoPackage at ``path``; ``source``
+    is where the file will live (the form's value relations point at it)."""
     schema = _core.catalogue_schema()
     vocabulary = _core.vocabulary()
     label_languages = list(vocabulary[0]["labels"])
@@ -345,7 +347,7 @@ def create_catalogue(path: PathLike, language: str = "en", overwrite: bool = Fal
     os.close(handle)
     os.unlink(temporary)  # sqlite3 makes its own file
     try:
-        _write(Path(temporary), str(target.resolve()), language)
+        write_empty_catalogue(Path(temporary), str(target.resolve()), language)
         os.replace(temporary, target)
     finally:
         if os.path.exists(temporary):

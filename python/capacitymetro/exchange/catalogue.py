@@ -19,10 +19,11 @@ import shutil
 import sqlite3
 import struct
 import tempfile
+from contextlib import closing
 from pathlib import Path
 from typing import Callable, Iterable, Optional, Union
 
-from .. import _core
+from .. import _core, catalogue_form
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -30,7 +31,8 @@ PathLike = Union[str, "os.PathLike[str]"]
 FIELDS = ("id", "name", "operator", "operator_kind", "categories", "languages", "opening_hours", "address",
           "municipality_istat", "phone", "email", "website", "appointment_required", "wheelchair", "capacity",
           "updated_at")
-#: Fields holding a list, written ``a;b`` (the form the core's ``split_list`` reads first).
+#: Fields holding a list, written ``a;b`` in CSV (the form the core's ``split_list`` reads first) and
+#: ``{a,b}`` in a GeoPackage (as QGIS's multi-select writes it).
 LIST_FIELDS = ("categories", "languages")
 LIST_SEPARATOR = ";"
 #: Fields that are not free text.
@@ -124,13 +126,6 @@ def _write_catalogue_csv(path: Path, records: list) -> None:
                    ([*(text_value(r, f) for f in FIELDS), text_value(r, "lon"), text_value(r, "lat")] for r in records))
 
 
-_WGS84_WKT = ('GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],'
-              'AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,'
-              'AUTHORITY["EPSG","9122"]],AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]')
-#: SQLite column type of each catalogue field in the GeoPackage (as the core's ``services`` layer).
-_GPKG_TYPES = {"appointment_required": "BOOLEAN", "capacity": "REAL"}
-
-
 def _gpkg_point(lon: float, lat: float) -> bytes:
     """A GeoPackage geometry blob: header (magic, version 0, little-endian, no envelope, SRS 4326), WKB point."""
     return b"GP" + struct.pack("<BBi", 0, 1, 4326) + struct.pack("<BIdd", 1, 1, lon, lat)
@@ -138,52 +133,27 @@ def _gpkg_point(lon: float, lat: float) -> bytes:
 
 def _gpkg_value(record: dict, field: str):
     value = record.get(field)
-    if field in LIST_FIELDS or field in ("operator_kind", "wheelchair"):
+    if field in LIST_FIELDS:
+        return catalogue_form.list_value(value or [])
+    if field in ("operator_kind", "wheelchair"):
         return text_value(record, field) or None
     if field == "appointment_required":
         return None if value is None else int(bool(value))
     return value
 
 
-def _write_catalogue_gpkg(path: Path, records: list) -> None:
-    """A GeoPackage 1.2 with one point layer ``services`` in WGS 84, written with SQLite alone."""
-    columns = ", ".join(f'"{f}" {_GPKG_TYPES.get(f, "TEXT")}' for f in FIELDS)
+def _write_catalogue_gpkg(path: Path, records: list, source: Path) -> None:
+    """A catalogue as ``catalogue create`` makes it (QGIS form, change history; ``source``: where it will
+    live), holding the records; lists in the form's ``{a,b}``. The import is the history's first entry."""
+    catalogue_form.write_empty_catalogue(path, str(source), "en")
     lons = [r["lon"] for r in records] or [0.0]
     lats = [r["lat"] for r in records] or [0.0]
-    with sqlite3.connect(path) as db:
-        db.executescript(f"""
-            PRAGMA application_id = 1196444487;
-            PRAGMA user_version = 10200;
-            CREATE TABLE gpkg_spatial_ref_sys (srs_name TEXT NOT NULL, srs_id INTEGER PRIMARY KEY,
-                organization TEXT NOT NULL, organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL,
-                description TEXT);
-            CREATE TABLE gpkg_contents (table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT NULL,
-                identifier TEXT UNIQUE, description TEXT DEFAULT '',
-                last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
-                min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, srs_id INTEGER,
-                FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id));
-            CREATE TABLE gpkg_geometry_columns (table_name TEXT NOT NULL, column_name TEXT NOT NULL,
-                geometry_type_name TEXT NOT NULL, srs_id INTEGER NOT NULL, z TINYINT NOT NULL, m TINYINT NOT NULL,
-                PRIMARY KEY (table_name, column_name), UNIQUE (table_name),
-                FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name),
-                FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys (srs_id));
-            CREATE TABLE services (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, geom POINT, {columns});
-        """)
-        db.executemany("INSERT INTO gpkg_spatial_ref_sys VALUES (?, ?, ?, ?, ?, ?)", [
-            ("Undefined cartesian SRS", -1, "NONE", -1, "undefined", "undefined cartesian coordinate reference system"),
-            ("Undefined geographic SRS", 0, "NONE", 0, "undefined", "undefined geographic coordinate reference system"),
-            ("WGS 84 geodetic", 4326, "EPSG", 4326, _WGS84_WKT, "longitude/latitude coordinates in decimal degrees"),
-        ])
-        db.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, description, min_x, min_y, max_x, "
-                   "max_y, srs_id) VALUES ('services', 'features', 'services', 'Services for migrants', ?, ?, ?, ?, 4326)",
-                   (min(lons), min(lats), max(lons), max(lats)))
-        db.execute("INSERT INTO gpkg_geometry_columns VALUES ('services', 'geom', 'POINT', 4326, 0, 0)")
+    with closing(sqlite3.connect(path)) as db, db:
+        db.execute(f"UPDATE gpkg_contents SET min_x = ?, min_y = ?, max_x = ?, max_y = ? "
+                   f"WHERE table_name = '{catalogue_form.LAYER}'", (min(lons), min(lats), max(lons), max(lats)))
         placeholders = ", ".join("?" for _ in range(len(FIELDS) + 1))
-        db.executemany(f"INSERT INTO services (geom, {', '.join(FIELDS)}) VALUES ({placeholders})",
+        db.executemany(f"INSERT INTO {catalogue_form.LAYER} (geom, {', '.join(FIELDS)}) VALUES ({placeholders})",
                        ([_gpkg_point(r["lon"], r["lat"]), *(_gpkg_value(r, f) for f in FIELDS)] for r in records))
-
-
-WRITERS = {".gpkg": _write_catalogue_gpkg, ".csv": _write_catalogue_csv}
 
 
 def write_catalogue(records: list, out: PathLike) -> Path:
@@ -191,10 +161,13 @@ def write_catalogue(records: list, out: PathLike) -> Path:
     columns). The file is checked by the core before it replaces ``out``: CatalogueError lists every
     problem and nothing is written."""
     suffix = Path(out).suffix.lower()
-    if suffix not in WRITERS:
+    writers = {".gpkg": lambda path: _write_catalogue_gpkg(path, records, Path(out).resolve()),
+               ".csv": lambda path: _write_catalogue_csv(path, records)}
+    if suffix not in writers:
         raise _core.InputError(f"{out}: a catalogue is written as .gpkg or .csv, not '{suffix}'")
-    return write_atomically(out, lambda path: WRITERS[suffix](path, records),
-                            check=lambda path: _core.validate_catalogue(path, None, _MERCATOR_EPSG))
+    layer = catalogue_form.LAYER if suffix == ".gpkg" else None
+    return write_atomically(out, writers[suffix],
+                            check=lambda path: _core.validate_catalogue(path, layer, _MERCATOR_EPSG))
 
 
 def input_error(path: PathLike, record: Optional[str], field: Optional[str], message: str) -> _core.InputError:
