@@ -28,7 +28,7 @@ def test_provider_lists_every_algorithm(qgis):
     found = sorted(re.findall(r"capacitymetro:(\w+)", listing))
     assert found == ["accessibility", "buildnetwork", "cataloguechanges", "createcatalogue", "exportcatalogue",
                      "importcatalogue", "nearestservice", "needsanalysis", "publishpage", "servicegaps", "suggestsites",
-                     "travelareas", "validatecatalogue"]
+                     "travelareas", "validatecatalogue", "writemetadata"]
 
 
 def test_publish_page_equals_the_python_api(qgis, tmp_path):

@@ -483,5 +483,81 @@
         <source>{layer}, service {feature}, field {field}: {message}</source>
         <translation>{layer}, servizio {feature}, campo {field}: {message}</translation>
     </message>
+    <message>
+        <source>Write RNDT metadata</source>
+        <translation>Scrivi i metadati RNDT</translation>
+    </message>
+    <message>
+        <source>Writes one ISO 19139 metadata record per public map layer of a results GeoPackage, and one for the WMS when its URL is given, following RNDT 2.0 (the Italian profile of ISO 19115/19139 and INSPIRE): identifiers prefixed by the iPA code of the administration, titles and abstracts from the results' schema, extent, CRS, lineage, licence, INSPIRE and GEMET keywords. The public layers are those the publishing commands serve (counts under the threshold suppressed). A record whose content has not changed is left as it is, so a catalogue harvesting the folder again updates its records. As the command line's &lt;b&gt;capacitymetro publish metadata&lt;/b&gt;; the records written are listed in the log.</source>
+        <translation>Scrive un record di metadati ISO 19139 per ogni layer cartografico pubblico di un GeoPackage dei risultati, e uno per il WMS quando ne è dato l'URL, secondo RNDT 2.0 (il profilo italiano di ISO 19115/19139 e INSPIRE): identificativi con il prefisso del codice iPA dell'amministrazione, titoli e descrizioni dallo schema dei risultati, estensione, sistema di riferimento, genealogia, licenza, parole chiave INSPIRE e GEMET. I layer pubblici sono quelli che i comandi di pubblicazione servono (conteggi sotto la soglia soppressi). Un record il cui contenuto non è cambiato resta com'è, così un catalogo che raccoglie di nuovo la cartella aggiorna i suoi record. Come &lt;b&gt;capacitymetro publish metadata&lt;/b&gt; da riga di comando; i record scritti sono elencati nel log.</translation>
+    </message>
+    <message>
+        <source>Results GeoPackage (one of its layers, or the file)</source>
+        <translation>GeoPackage dei risultati (uno dei suoi layer, o il file)</translation>
+    </message>
+    <message>
+        <source>Folder of the records</source>
+        <translation>Cartella dei record</translation>
+    </message>
+    <message>
+        <source>iPA code of the administration (the prefix of every record's identifier)</source>
+        <translation>Codice iPA dell'amministrazione (il prefisso dell'identificativo di ogni record)</translation>
+    </message>
+    <message>
+        <source>E-mail of the point of contact</source>
+        <translation>E-mail del punto di contatto</translation>
+    </message>
+    <message>
+        <source>Name of the point of contact (a person or an office)</source>
+        <translation>Nome del punto di contatto (una persona o un ufficio)</translation>
+    </message>
+    <message>
+        <source>Responsible organisation</source>
+        <translation>Organizzazione responsabile</translation>
+    </message>
+    <message>
+        <source>Licence of the data</source>
+        <translation>Licenza dei dati</translation>
+    </message>
+    <message>
+        <source>Public WMS URL the layers are served at (the service record needs it)</source>
+        <translation>URL pubblico del WMS che serve i layer (necessario al record del servizio)</translation>
+    </message>
+    <message>
+        <source>Public URL the records' folder is served at (default: their file:// addresses)</source>
+        <translation>URL pubblico a cui è servita la cartella dei record (predefinito: i loro indirizzi file://)</translation>
+    </message>
+    <message>
+        <source>Denominator of the equivalent scale of the layers</source>
+        <translation>Denominatore della scala equivalente dei layer</translation>
+    </message>
+    <message>
+        <source>Suppression threshold of the published layers (stated in the lineage)</source>
+        <translation>Soglia di soppressione dei layer pubblicati (indicata nella genealogia)</translation>
+    </message>
+    <message>
+        <source>Records</source>
+        <translation>Record</translation>
+    </message>
+    <message>
+        <source>Not a layer of a GeoPackage file: choose a layer of a CapaCityMetro results GeoPackage, or the file.</source>
+        <translation>Non è un layer di un file GeoPackage: scegliere un layer di un GeoPackage dei risultati di CapaCityMetro, o il file.</translation>
+    </message>
+    <message>
+        <source>The iPA code of the administration is required: it prefixes every record's identifier (e.g. c_l736).</source>
+        <translation>Il codice iPA dell'amministrazione è obbligatorio: è il prefisso dell'identificativo di ogni record (es. c_l736).</translation>
+    </message>
+    <message>
+        <source> — for QGIS's Python: install python3-pyproj (Debian, Ubuntu) or run /usr/bin/python3 -m pip install pyproj</source>
+        <translation> — per il Python di QGIS: installare python3-pyproj (Debian, Ubuntu) o eseguire /usr/bin/python3 -m pip install pyproj</translation>
+    </message>
+    <message>
+        <source>RNDT records: {changed} of {total} written in {folder}, the others unchanged</source>
+        <translation>Record RNDT: {changed} di {total} scritti in {folder}, gli altri invariati</translation>
+    </message>
+    <message>
+        <source>service (WMS)</source>
+        <translation>servizio (WMS)</translation>
+    </message>
 </context>
 </TS>

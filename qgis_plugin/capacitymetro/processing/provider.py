@@ -8,6 +8,7 @@ from .algorithms.accessibility import AccessibilityIndex, ServiceGaps
 from .algorithms.base import ICONS
 from .algorithms.catalogue import CatalogueChanges, CreateCatalogue, ValidateCatalogue
 from .algorithms.exchange import ExportCatalogue, ImportCatalogue
+from .algorithms.metadata import WriteMetadata
 from .algorithms.nearest import NearestService
 from .algorithms.needs import NeedsAnalysis
 from .algorithms.network import BuildNetwork, TravelAreas
@@ -15,7 +16,8 @@ from .algorithms.sites import SuggestSites
 from .algorithms.web import PublishPage
 
 ALGORITHMS = (ValidateCatalogue, CreateCatalogue, CatalogueChanges, ExportCatalogue, ImportCatalogue, NearestService,
-              BuildNetwork, TravelAreas, AccessibilityIndex, ServiceGaps, SuggestSites, NeedsAnalysis, PublishPage)
+              BuildNetwork, TravelAreas, AccessibilityIndex, ServiceGaps, SuggestSites, NeedsAnalysis, PublishPage,
+              WriteMetadata)
 
 
 class CapaCityMetroProvider(QgsProcessingProvider):
