@@ -18,7 +18,9 @@ PLUGIN_ZIP := dist/capacitymetro-qgis-$(VERSION).zip
 QM := qgis_plugin/capacitymetro/i18n/capacitymetro_it.qm
 SPOPT_DATA := $(STAMPS)/spopt-data
 # QGIS 3.22 from Debian, for the plugin and its tests; lrelease builds the translations.
-QGIS_PACKAGES := qgis python3-qgis qgis-server qgis-providers qttools5-dev-tools xvfb xauth
+# Fonts for every script of the seven languages (legends in QGIS Server, the public page).
+FONT_PACKAGES := fonts-noto-core fonts-noto-cjk
+QGIS_PACKAGES := qgis python3-qgis qgis-server qgis-providers qttools5-dev-tools xvfb xauth $(FONT_PACKAGES)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # The built public page, shipped inside the Python package (publish web needs no Node).
 SITE_ASSETS := python/capacitymetro/site
