@@ -3,26 +3,14 @@
 //! The oracle enumerates every set of sites and, for the capacitated
 //! p-median, every assignment of units to them.
 
+mod common;
+
 use capacitymetro::location::{solve, Instance, LocationModel, LocationOptions, Method};
-
-/// xorshift: every seed reproducible.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+use common::Rng;
 
 /// A random instance; `small` for the capacitated oracle, which tries every assignment.
 fn instance(seed: u64, small: bool) -> (Instance, LocationOptions) {
-    let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let mut rng = Rng::seeded(seed);
     let units = if small { 4 + rng.below(5) as usize } else { 5 + rng.below(14) as usize };
     let candidates = 3 + rng.below(6) as usize; // at most 8
     let existing = rng.below(3) as usize;

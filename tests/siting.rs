@@ -1,24 +1,12 @@
 //! MCLP against exhaustive search on random small instances.
 
+mod common;
+
 use capacitymetro::siting::CoverProblem;
-
-/// A small deterministic generator (xorshift), so every seed is reproducible.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+use common::Rng;
 
 fn instance(seed: u64) -> (CoverProblem, usize) {
-    let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let mut rng = Rng::seeded(seed);
     let units = 8 + rng.below(25) as usize;
     let candidates = 4 + rng.below(9) as usize; // at most 12
     let p = 1 + rng.below(3) as usize; // at most 3
