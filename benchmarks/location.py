@@ -55,7 +55,8 @@ def ours(cost, weights, model, p, cutoff):
     i, j = np.nonzero(np.isfinite(cost) & (cost <= cutoff))
     start = time.perf_counter()
     result = cm.location_arrays(i.astype(np.int64), j.astype(np.int64), cost[i, j], weights, cost.shape[1],
-                                model=model, new_sites=p, cutoff_s=cutoff, unreached_cost_s=min(cutoff, 1e9), time_limit_s=900)
+                                model=model, new_sites=p, cutoff_s=min(cutoff, 1e9), unreached_cost_s=min(cutoff, 1e9),
+                                time_limit_s=900)
     return time.perf_counter() - start, result["objective"], result["proven_optimal"], result["heuristic_objective"]
 
 
