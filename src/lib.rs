@@ -54,6 +54,6 @@ pub use jobs::{
 };
 pub use location::{Instance, LocationModel, LocationOptions, Method, Solution};
 pub use network::{BuildOptions, Network, NetworkCost};
-pub use output::{write_geopackage, FieldSchema, Granularity, LayerSchema, OutputLayer, Role};
+pub use output::{write_geopackage, FieldSchema, Granularity, LayerColumns, LayerSchema, OutputLayer, Role};
 pub use privacy::{merged_breakdown, protect_table, Breakdown, ProtectedTable};
 pub use progress::{Progress, Silent};

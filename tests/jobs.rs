@@ -2,6 +2,7 @@
 //! checking, and the schema a job stores with its output.
 
 use capacitymetro::jobs::{job_specs, JobOptions};
+use capacitymetro::memory_layer::Column;
 use capacitymetro::{run_coverage, CoverageOptions, Error, Silent};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -77,7 +78,7 @@ fn a_coverage_job_stores_its_schema_and_granularity() {
     options.demand.id_field = Some("istat_code".into());
     options.categories = vec!["legal".into()];
     options.output.output = Some(folder.path().join("units.gpkg"));
-    let report = run_coverage(&options, None, &Silent).unwrap();
+    let report = run_coverage(&options, None, &Silent, None).unwrap();
     assert_eq!(report.layers, ["services", "coverage", "summary"]);
     // town centres without zones are units of unknown size: never public
     let path = folder.path().join("units.gpkg");
@@ -97,12 +98,61 @@ fn a_coverage_job_stores_its_schema_and_granularity() {
     options.demand.display_polygons = Some(data("municipalities.geojson"));
     options.demand.display_polygons_key = Some("istat_code".into());
     options.output.output = Some(folder.path().join("zones.gpkg"));
-    run_coverage(&options, None, &Silent).unwrap();
+    run_coverage(&options, None, &Silent, None).unwrap();
     let layers = schema_rows(
         &folder.path().join("zones.gpkg"),
         "select layer_name, granularity from capacitymetro_layers where layer_name = 'coverage'",
     );
     assert_eq!(layers, [("coverage".into(), "zone".into())]);
+}
+
+#[test]
+fn layers_are_built_only_when_taken_and_memory_holds_what_the_file_holds() {
+    let folder = tempfile::tempdir().unwrap();
+    let mut options = CoverageOptions::default();
+    options.services.services = Some(data("services.csv"));
+    options.demand.demand = Some(data("town_centres.csv"));
+    options.demand.id_field = Some("istat_code".into());
+    options.categories = vec!["legal".into()];
+    assert!(run_coverage(&options, None, &Silent, None).unwrap().layers.is_empty());
+    let mut taken = Vec::new();
+    let report = run_coverage(&options, None, &Silent, Some(&mut taken)).unwrap();
+    assert_eq!(std::fs::read_dir(folder.path()).unwrap().count(), 0);
+    let names: Vec<&str> = taken.iter().map(|l| l.name.as_str()).collect();
+    assert_eq!(names, report.layers);
+    // the oracle: the same job's GeoPackage, read back with GDAL
+    let path = folder.path().join("out.gpkg");
+    options.output.output = Some(path.clone());
+    run_coverage(&options, None, &Silent, None).unwrap();
+    let dataset = gdal::Dataset::open(&path).unwrap();
+    for layer in &taken {
+        let mut written = dataset.layer_by_name(&layer.name).unwrap();
+        let fields: Vec<String> = gdal::vector::LayerAccess::defn(&written).fields().map(|f| f.name()).collect();
+        assert_eq!(fields, layer.columns.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(), "{}", layer.name);
+        let features: Vec<_> = gdal::vector::LayerAccess::features(&mut written).collect();
+        let stored: Vec<Option<Vec<u8>>> = features.iter().map(|f| f.geometry().map(|g| g.wkb().unwrap())).collect();
+        match &layer.wkb {
+            Some(wkb) => assert_eq!(wkb, &stored, "{}", layer.name),
+            None => assert!(stored.iter().all(Option::is_none), "{}", layer.name),
+        }
+        for (i, (name, column)) in layer.columns.iter().enumerate() {
+            match column {
+                Column::Text(v) => {
+                    let file: Vec<_> = features.iter().map(|f| f.field_as_string(i).unwrap()).collect();
+                    assert_eq!(v, &file, "{name}");
+                }
+                Column::Integer(v) => {
+                    let file: Vec<_> = features.iter().map(|f| f.field_as_integer64(i).unwrap()).collect();
+                    assert_eq!(v, &file, "{name}");
+                }
+                Column::Real(v) => {
+                    let file: Vec<_> = features.iter().map(|f| f.field_as_double(i).unwrap()).collect();
+                    let memory: Vec<_> = v.iter().map(|x| x.is_finite().then_some(*x)).collect();
+                    assert_eq!(memory, file, "{name}");
+                }
+            }
+        }
+    }
 }
 
 #[test]

@@ -40,7 +40,7 @@ fn demo(folder: &Path) -> PathBuf {
     coverage.demand.display_polygons_key = Some("istat_code".into());
     coverage.output_layer = "municipalities".into();
     coverage.output.output = Some(output.clone());
-    run_coverage(&coverage, None, &Silent).unwrap();
+    run_coverage(&coverage, None, &Silent, None).unwrap();
     let mut access = AccessibilityOptions {
         services: coverage.services.clone(),
         demand: coverage.demand.clone(),
@@ -48,7 +48,7 @@ fn demo(folder: &Path) -> PathBuf {
     };
     access.output.output = Some(output.clone());
     access.output.append = true;
-    run_accessibility(&access, None, &Silent).unwrap();
+    run_accessibility(&access, None, &Silent, None).unwrap();
     let siting = SitingOptions {
         services: coverage.services.clone(),
         demand: coverage.demand.clone(),
@@ -56,7 +56,7 @@ fn demo(folder: &Path) -> PathBuf {
         category: Some("legal".into()),
         ..Default::default()
     };
-    run_siting(&siting, None, &Silent).unwrap();
+    run_siting(&siting, None, &Silent, None).unwrap();
     output
 }
 

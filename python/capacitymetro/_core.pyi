@@ -235,6 +235,31 @@ def memory_layer(name: str, crs: str, wkb: Any, columns: dict[str, Any]) -> Memo
     in memory without a file on disk. ``capacitymetro.geo`` makes them
     from GeoDataFrames."""
 
+class JobLayer(TypedDict):
+    """One layer of a job, in memory: what its GeoPackage table holds."""
+
+    name: str
+    #: ``EPSG:n``, the working CRS; None for a table without geometry.
+    crs: Optional[str]
+    #: Per row the geometry as WKB (None: no geometry); None for a table.
+    wkb: Optional[list[Optional[bytes]]]
+    #: Field name -> values, in the layer's order: real numbers as a float64
+    #: array (NaN for null); integers as an int64 array, or a float64 one
+    #: (NaN for null) when some are null; text (dates too, as stored) as an
+    #: object array of str or None.
+    columns: dict[str, npt.NDArray[Any]]
+
+def job_layers(
+    job: str, *, progress: Optional[ProgressCallback] = None, **options: Any
+) -> tuple[dict[str, Any], list[JobLayer]]:
+    """Runs a job (``coverage``, ``accessibility``, ``siting``,
+    ``travel_areas``, ``needs``) with its options as keywords (as the job's
+    own function takes them; see ``job_specs()``) and returns ``(report,
+    layers)``: the report as the job's function returns it, and its layers
+    in memory, in the order ``report["layers"]`` names them, without a file
+    (also written to ``output`` when that is given). ``capacitymetro.geo``
+    makes GeoDataFrames of them."""
+
 @final
 class Network:
     """A road network: one directed graph per mode (walk, bike, car) in a metric CRS (``epsg``)."""

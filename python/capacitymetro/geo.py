@@ -11,19 +11,20 @@ DataFrames), keyed by layer name, in the CRS of the first GeoDataFrame given
 value is a CRS to reproject to).
 
 Input geometry goes to the core as WKB (``shapely.to_wkb``) with the
-attribute columns, into a layer held in GDAL's memory (``/vsimem/``): no
-file is written. The job's layers come back through a GeoPackage in a
-temporary folder (the core writes its layers, with their schemas, only to
-GeoPackages), read with GeoPandas and removed.
+attribute columns, into a layer held in GDAL's memory (``/vsimem/``); the
+job's layers come back from the core in memory too (``_core.job_layers``),
+geometry as WKB (``shapely.from_wkb``) in the working CRS, with the values
+their GeoPackage would hold: no file is written. Columns have the dtypes
+GeoPandas gives when reading that GeoPackage: floats (NaN for null),
+integers (floats with NaN when some are null), text (dates included, as
+the GeoPackage stores them).
 
 Needs ``pip install capacitymetro[geo]`` (geopandas).
 """
 
 from __future__ import annotations
 
-import tempfile
 from contextlib import ExitStack
-from pathlib import Path
 from typing import Any, Callable, Dict, Optional, Union
 
 import numpy as np
@@ -48,15 +49,6 @@ __all__ = [
 ]
 
 Layers = Dict[str, Union["gpd.GeoDataFrame", "pd.DataFrame"]]
-
-_JOBS: Dict[str, Callable[..., Any]] = {
-    "coverage": _core.coverage,
-    "accessibility": _core.accessibility_job,
-    "siting": _core.suggest_sites,
-    "travel_areas": _core.travel_areas,
-    "needs": _core.needs,
-}
-
 
 def _column(series: "pd.Series") -> np.ndarray:
     """A column as the core takes it: numbers (NaN for missing), else objects (None for missing)."""
@@ -87,20 +79,18 @@ def memory_layer(name: str, frame: "gpd.GeoDataFrame") -> "_core.MemoryLayer":
 
 
 def _layer_parameters(job: str) -> list:
-    spec = next((s for s in _core.job_specs() if s["name"] == job), None)
-    if spec is None or job not in _JOBS:
-        raise _core.InputError(f"parameter 'job': '{job}' is not one of {', '.join(_JOBS)}")
-    return [p["name"] for p in spec["parameters"] if p["kind"] == "layer"]
+    """The job's layer options (none for a name that is not a job: the core refuses it)."""
+    return [p["name"] for s in _core.job_specs() if s["name"] == job for p in s["parameters"] if p["kind"] == "layer"]
 
 
-def _read_layers(path: Path, names: list, crs: Any) -> Layers:
-    layers: Layers = {}
-    for name in names:
-        frame = gpd.read_file(path, layer=name)
-        if isinstance(frame, gpd.GeoDataFrame) and crs is not None and frame.crs is not None:
-            frame = frame.to_crs(crs)
-        layers[name] = frame
-    return layers
+def _frame(layer: dict, crs: Any) -> Union["gpd.GeoDataFrame", "pd.DataFrame"]:
+    """A layer from ``_core.job_layers`` as a GeoDataFrame (a DataFrame for a table), reprojected to ``crs``."""
+    wkb = layer["wkb"]
+    if wkb is None:
+        return pd.DataFrame(layer["columns"])
+    frame = gpd.GeoDataFrame(pd.DataFrame(layer["columns"], index=pd.RangeIndex(len(wkb))),
+                             geometry=shapely.from_wkb(np.asarray(wkb, dtype=object)), crs=layer["crs"])
+    return frame.to_crs(crs) if crs is not None else frame
 
 
 def run_job_gdf(job: str, *, crs: Any = "input", progress: Optional[Callable] = None, with_report: bool = False, **options: Any):
@@ -118,11 +108,9 @@ def run_job_gdf(job: str, *, crs: Any = "input", progress: Optional[Callable] = 
                 first_crs = first_crs if first_crs is not None else value.crs
                 layer = stack.enter_context(memory_layer(name, value))
                 options[name] = layer.path
-        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="capacitymetro-")))
-        output = folder / "results.gpkg"
-        report = _JOBS[job](output=str(output), progress=progress, **options)
-        target = {"input": first_crs, "working": None}.get(crs, crs) if isinstance(crs, str) else crs
-        layers = _read_layers(output, list(report.get("layers", [])), target)
+        report, taken = _core.job_layers(job, progress=progress, **options)
+    target = {"input": first_crs, "working": None}.get(crs, crs) if isinstance(crs, str) else crs
+    layers: Layers = {layer["name"]: _frame(layer, target) for layer in taken}
     return (layers, report) if with_report else layers
 
 

@@ -4,7 +4,7 @@
 use super::inputs::{DemandInput, OutputOptions, ServicesInput, TravelInput, WindowInput};
 use super::params::Kind;
 use super::prepare::{network_for, prepare, Prepared};
-use super::{check, seconds};
+use super::{check, deliver, seconds};
 use crate::accessibility::{accessibility, CostMatrix, Decay, Method};
 use crate::catalogue::vocabulary;
 use crate::demand::Demand;
@@ -14,7 +14,9 @@ use crate::index::FacilityIndex;
 use crate::job_options;
 use crate::network::Network;
 use crate::output::styles::{self, LayerStyle};
-use crate::output::{FieldKind, FieldSchema, GeometryKind, Granularity, LayerSchema, OutputLayer, Role, Value};
+use crate::output::{
+    FieldKind, FieldSchema, GeometryKind, Granularity, LayerColumns, LayerSchema, OutputLayer, Role, Value,
+};
 use crate::progress::Progress;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -176,11 +178,13 @@ pub struct AccessibilityReport {
     pub layers: Vec<String>,
 }
 
-/// Runs accessibility and gaps; writes the layers `accessibility` and `gaps_by_zone`.
+/// Runs accessibility and gaps; writes the layers `accessibility` and
+/// `gaps_by_zone` (and hands them to `memory`, when given: see [`deliver`]).
 pub fn run_accessibility(
     options: &AccessibilityOptions,
     network: Option<Arc<Network>>,
     progress: &dyn Progress,
+    memory: Option<&mut Vec<LayerColumns>>,
 ) -> Result<AccessibilityReport> {
     check(options)?;
     let categories = vocabulary().indices_of(&options.categories)?;
@@ -227,18 +231,9 @@ pub fn run_accessibility(
                 let gaps = unit_gaps(&served, &access, &demand.population, low_class)?;
                 results.push(category_access(category, access, &gaps, &demand.zones));
             }
-            let mut layers = Vec::new();
-            if let Some(path) = &options.output.output {
-                let mut output = [access_layer(options, &prepared, &results), gaps_table(options, &results)];
-                layers = output.iter().map(|l| l.schema.name.clone()).collect();
-                super::write(
-                    path,
-                    options.output.append,
-                    &mut output,
-                    &prepared.working_crs,
-                    prepared.window.as_ref(),
-                )?;
-            }
+            let layers = deliver(&options.output, &prepared.working_crs, prepared.window.as_ref(), memory, || {
+                vec![access_layer(options, &prepared, &results), gaps_table(options, &results)]
+            })?;
             let vocabulary = vocabulary();
             Ok(AccessibilityReport {
                 working_epsg: prepared.working_crs.epsg,

@@ -6,7 +6,7 @@
 use super::inputs::{DemandInput, OutputOptions, ServicesInput, TravelInput, WindowInput};
 use super::params::Kind;
 use super::prepare::{network_for, prepare};
-use super::{check, seconds};
+use super::{check, deliver, seconds};
 use crate::catalogue::vocabulary;
 use crate::coverage::{coverage, population_summary, CategoryCoverage, PopulationSummary};
 use crate::demand::Demand;
@@ -14,7 +14,9 @@ use crate::error::Result;
 use crate::job_options;
 use crate::network::Network;
 use crate::output::services::services_layer;
-use crate::output::{styles, FieldKind, FieldSchema, GeometryKind, Granularity, LayerSchema, OutputLayer, Role, Value};
+use crate::output::{
+    styles, FieldKind, FieldSchema, GeometryKind, Granularity, LayerColumns, LayerSchema, OutputLayer, Role, Value,
+};
 use crate::progress::Progress;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -120,11 +122,13 @@ pub struct CoverageReport {
     pub layers: Vec<String>,
 }
 
-/// Runs a coverage job: read, analyse, and write the GeoPackage.
+/// Runs a coverage job: read, analyse, and write the GeoPackage (and hand
+/// the layers to `memory`, when given: see [`deliver`]).
 pub fn run_coverage(
     options: &CoverageOptions,
     network: Option<std::sync::Arc<Network>>,
     progress: &dyn Progress,
+    memory: Option<&mut Vec<LayerColumns>>,
 ) -> Result<CoverageReport> {
     check(options)?;
     let vocabulary = vocabulary();
@@ -144,22 +148,14 @@ pub fn run_coverage(
             let found = coverage(&demand.points, costs.as_ref(), &categories, within_s, progress)?;
             let thresholds_s: Vec<f64> = options.summary_minutes.iter().map(|m| seconds(*m)).collect();
             let summaries = population_summary(&found, &demand.population, &thresholds_s)?;
-            let mut layers = Vec::new();
-            if let Some(path) = &options.output.output {
+            let layers = deliver(&options.output, &prepared.working_crs, prepared.window.as_ref(), memory, || {
                 let mut output = vec![services_layer(&prepared.services), unit_layer(options, &prepared, &found)];
                 if options.demand.aggregate_by.is_some() && !demand.units_are_zones {
                     output.push(zone_table(options, demand, &found));
                 }
                 output.push(summary_table(options, &prepared, &summaries));
-                layers = output.iter().map(|l| l.schema.name.clone()).collect();
-                super::write(
-                    path,
-                    options.output.append,
-                    &mut output,
-                    &prepared.working_crs,
-                    prepared.window.as_ref(),
-                )?;
-            }
+                output
+            })?;
             let service_id = |s: usize| prepared.services[s].id.clone();
             Ok(CoverageReport {
                 working_epsg: prepared.working_crs.epsg,

@@ -103,7 +103,7 @@ pub fn job_specs() -> Vec<JobSpec> {
 
 /// Writes layers to a new GeoPackage, or adds them to an existing one; with
 /// a time window, each layer's abstract says which.
-pub(crate) fn write(
+fn write(
     path: &std::path::Path,
     append: bool,
     layers: &mut [crate::output::OutputLayer],
@@ -128,6 +128,32 @@ pub(crate) fn write(
     } else {
         crate::output::write_geopackage(path, layers, crs)
     }
+}
+
+/// Delivers a job's layers, built by `build` only when something takes
+/// them: written to the GeoPackage its `output` option names (see
+/// [`write`]), and handed over as columns to `memory` when the caller takes
+/// them in memory. Returns their names; none when nothing takes them.
+pub(crate) fn deliver(
+    output: &OutputOptions,
+    crs: &crate::crs::WorkingCrs,
+    window: Option<&crate::opening::Window>,
+    memory: Option<&mut Vec<crate::output::LayerColumns>>,
+    build: impl FnOnce() -> Vec<crate::output::OutputLayer>,
+) -> crate::Result<Vec<String>> {
+    if output.output.is_none() && memory.is_none() {
+        return Ok(Vec::new());
+    }
+    let mut layers = build();
+    if let Some(memory) = memory {
+        for layer in &layers {
+            memory.push(crate::output::LayerColumns::new(layer, crs)?);
+        }
+    }
+    if let Some(path) = &output.output {
+        write(path, output.append, &mut layers, crs, window)?;
+    }
+    Ok(layers.iter().map(|l| l.schema.name.clone()).collect())
 }
 
 /// Seconds from a number of minutes.

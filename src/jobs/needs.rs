@@ -4,7 +4,7 @@
 use super::inputs::{DemandInput, OutputOptions, ServicesInput, TravelInput};
 use super::params::Kind;
 use super::prepare::{network_for, prepare, Prepared};
-use super::{check, required, seconds};
+use super::{check, deliver, required, seconds};
 use crate::accessibility::CostMatrix;
 use crate::catalogue::vocabulary;
 use crate::error::Result;
@@ -13,7 +13,9 @@ use crate::needs::{analyse, read_requests, today, DecayFit, Needs, Settings, Tim
 use crate::network::Network;
 use crate::output::i18n::Source;
 use crate::output::styles::Shape;
-use crate::output::{styles, FieldKind, FieldSchema, GeometryKind, Granularity, LayerSchema, OutputLayer, Role, Value};
+use crate::output::{
+    styles, FieldKind, FieldSchema, GeometryKind, Granularity, LayerColumns, LayerSchema, OutputLayer, Role, Value,
+};
 use crate::progress::Progress;
 use serde::Serialize;
 use std::sync::Arc;
@@ -78,11 +80,13 @@ pub struct NeedsReport {
 
 /// Runs the needs analysis; writes the layers `needs_zones`, `needs_flows`,
 /// `needs_referrals`, `needs_desks`, `needs_languages`, `needs_bypass_languages`,
-/// `needs_monthly` and `needs_decay`.
+/// `needs_monthly` and `needs_decay` (and hands them to `memory`, when
+/// given: see [`deliver`]).
 pub fn run_needs(
     options: &NeedsOptions,
     network: Option<Arc<Network>>,
     progress: &dyn Progress,
+    memory: Option<&mut Vec<LayerColumns>>,
 ) -> Result<NeedsReport> {
     check(options)?;
     let requests_path = required(&options.requests, "requests")?;
@@ -135,11 +139,11 @@ pub fn run_needs(
             zones: zone_summaries(&prepared, &needs),
             note: options.note.clone(),
         };
-        if let Some(path) = &options.output.output {
-            let started = Instant::now();
-            let mut output = layers(options, &prepared, &needs);
-            report.layers = output.iter().map(|l| l.schema.name.clone()).collect();
-            super::write(path, options.output.append, &mut output, &prepared.working_crs, prepared.window.as_ref())?;
+        let started = Instant::now();
+        report.layers = deliver(&options.output, &prepared.working_crs, prepared.window.as_ref(), memory, || {
+            layers(options, &prepared, &needs)
+        })?;
+        if !report.layers.is_empty() {
             report.timings_s.insert("write".to_string(), started.elapsed().as_secs_f64());
         }
         Ok(report)

@@ -4,7 +4,7 @@
 use super::inputs::{DemandInput, OutputOptions, ServicesInput, TravelInput, WindowInput};
 use super::params::Kind;
 use super::prepare::{network_for, prepare_with_candidates};
-use super::{check, required, seconds};
+use super::{check, deliver, required, seconds};
 use crate::accessibility::CostMatrix;
 use crate::catalogue::vocabulary;
 use crate::error::{Error, Result};
@@ -13,7 +13,9 @@ use crate::io::{read_layer, LayerSource};
 use crate::job_options;
 use crate::location::{self, Instance, LocationModel, LocationOptions, Method};
 use crate::network::Network;
-use crate::output::{styles, FieldKind, FieldSchema, GeometryKind, Granularity, LayerSchema, OutputLayer, Role, Value};
+use crate::output::{
+    styles, FieldKind, FieldSchema, GeometryKind, Granularity, LayerColumns, LayerSchema, OutputLayer, Role, Value,
+};
 use crate::progress::Progress;
 use serde::Serialize;
 use std::sync::Arc;
@@ -124,11 +126,13 @@ fn read_candidates(
     Ok((points, labels))
 }
 
-/// Runs MCLP for one category; writes the layer `suggested_sites`.
+/// Runs MCLP for one category; writes the layer `suggested_sites` (and
+/// hands it to `memory`, when given: see [`deliver`]).
 pub fn run_siting(
     options: &SitingOptions,
     network: Option<Arc<Network>>,
     progress: &dyn Progress,
+    memory: Option<&mut Vec<LayerColumns>>,
 ) -> Result<SitingReport> {
     check(options)?;
     let category_id = required(&options.category, "category")?;
@@ -174,6 +178,7 @@ pub fn run_siting(
                 unreached_cost_s: seconds(options.unreached_minutes),
                 exact: options.exact,
                 time_limit_s: options.time_limit_seconds,
+                ..LocationOptions::default()
             };
             let reach_s = match options.model {
                 LocationModel::Mclp | LocationModel::Lscp => within_s,
@@ -234,17 +239,9 @@ pub fn run_siting(
             };
             report.solution.summary_it = solution_text(&report.solution, false);
             report.solution.summary_en = solution_text(&report.solution, true);
-            if let Some(path) = &options.output.output {
-                let mut output = [sites_layer(options, &report)];
-                report.layers = output.iter().map(|l| l.schema.name.clone()).collect();
-                super::write(
-                    path,
-                    options.output.append,
-                    &mut output,
-                    &prepared.working_crs,
-                    prepared.window.as_ref(),
-                )?;
-            }
+            report.layers = deliver(&options.output, &prepared.working_crs, prepared.window.as_ref(), memory, || {
+                vec![sites_layer(options, &report)]
+            })?;
             Ok(report)
         },
     )

@@ -3,7 +3,7 @@
 use super::inputs::{OutputOptions, ServicesInput, TravelInput};
 use super::params::Kind;
 use super::prepare::{network_for, prepare, Model};
-use super::{check, seconds};
+use super::{check, deliver, seconds};
 use crate::catalogue::{vocabulary, Service};
 use crate::error::{Error, Result};
 use crate::index::FacilityIndex;
@@ -11,7 +11,9 @@ use crate::job_options;
 use crate::network::Network;
 use crate::output::i18n::Source;
 use crate::output::services::services_layer;
-use crate::output::{styles, FieldKind, FieldSchema, GeometryKind, Granularity, LayerSchema, OutputLayer, Role, Value};
+use crate::output::{
+    styles, FieldKind, FieldSchema, GeometryKind, Granularity, LayerColumns, LayerSchema, OutputLayer, Role, Value,
+};
 use crate::progress::Progress;
 use crate::travel_areas::{
     dissolve_by_category, transit_travel_areas, travel_areas, TimeSurface, TravelArea, TravelAreaOptions,
@@ -68,11 +70,13 @@ pub struct TravelAreasReport {
     pub layers: Vec<String>,
 }
 
-/// Runs a travel-areas job and writes the layers `services` and `travel_areas`.
+/// Runs a travel-areas job and writes the layers `services` and
+/// `travel_areas` (and hands them to `memory`, when given: see [`deliver`]).
 pub fn run_travel_areas(
     options: &TravelAreasOptions,
     network: Option<Arc<Network>>,
     progress: &dyn Progress,
+    memory: Option<&mut Vec<LayerColumns>>,
 ) -> Result<TravelAreasReport> {
     check(options)?;
     let vocabulary = vocabulary();
@@ -114,12 +118,9 @@ pub fn run_travel_areas(
             areas = dissolve_by_category(&areas, &index, &categories);
         }
         let unreachable = computed.unreachable.clone();
-        let mut layers = Vec::new();
-        if let Some(path) = &options.output.output {
-            let mut output = [services_layer(&services), areas_layer(&services, &areas)];
-            layers = output.iter().map(|l| l.schema.name.clone()).collect();
-            super::write(path, options.output.append, &mut output, &prepared.working_crs, prepared.window.as_ref())?;
-        }
+        let layers = deliver(&options.output, &prepared.working_crs, prepared.window.as_ref(), memory, || {
+            vec![services_layer(&services), areas_layer(&services, &areas)]
+        })?;
         let surfaces = services
             .iter()
             .zip(computed.surfaces)

@@ -11,7 +11,7 @@ use super::{FieldKind, GeometryKind, OutputLayer, Value};
 use crate::crs::WorkingCrs;
 use crate::error::{Error, Result};
 use gdal::spatial_ref::SpatialRef;
-use gdal::vector::{Feature, Geometry, LayerAccess, LayerOptions, OGRFieldType, OGRwkbGeometryType, ToGdal};
+use gdal::vector::{Feature, LayerAccess, LayerOptions, OGRFieldType, OGRwkbGeometryType};
 use gdal::{Dataset, DatasetOptions, DriverManager, GdalOpenFlags};
 use std::path::{Path, PathBuf};
 
@@ -115,30 +115,20 @@ fn write_layers(mut dataset: Dataset, path: &Path, layers: &[OutputLayer], worki
             })
             .collect();
         layer.create_defn_fields(&definitions).map_err(gdal_error)?;
-        for (n, (geometry, values)) in output.rows.iter().enumerate() {
-            if values.len() != output.schema.fields.len() {
-                let message = format!("row {n} has {} values for {} fields", values.len(), output.schema.fields.len());
-                return Err(Error::input(&output.schema.name, None, None, message));
-            }
+        output.check_rows()?;
+        for (geometry, values) in &output.rows {
             let mut feature = Feature::new(layer.defn()).map_err(gdal_error)?;
             for (i, value) in values.iter().enumerate() {
-                match value {
-                    Value::Text(s) => feature.set_field_string(i, s),
-                    Value::Real(v) if v.is_finite() => feature.set_field_double(i, *v),
-                    Value::Real(_) | Value::Null => feature.set_field_null(i),
-                    Value::Integer(v) => feature.set_field_integer64(i, *v),
+                match value.stored() {
+                    Some(Value::Text(s)) => feature.set_field_string(i, s),
+                    Some(Value::Real(v)) => feature.set_field_double(i, *v),
+                    Some(Value::Integer(v)) => feature.set_field_integer64(i, *v),
+                    Some(Value::Null) | None => feature.set_field_null(i),
                 }
                 .map_err(gdal_error)?;
             }
             if let Some(g) = geometry {
-                let g = match (output.geometry, g) {
-                    (Some(GeometryKind::MultiPolygon), geo::Geometry::Polygon(p)) => {
-                        geo::Geometry::MultiPolygon(geo::MultiPolygon(vec![p.clone()]))
-                    }
-                    _ => g.clone(),
-                };
-                let gdal_geometry: Geometry = g.to_gdal().map_err(gdal_error)?;
-                feature.set_geometry(gdal_geometry).map_err(gdal_error)?;
+                feature.set_geometry(output.stored_geometry(g).map_err(gdal_error)?).map_err(gdal_error)?;
             }
             feature.create(&layer).map_err(gdal_error)?;
         }

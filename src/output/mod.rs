@@ -9,11 +9,13 @@
 //! The texts in the other languages ([`i18n`]) are stored beside them
 //! (table `capacitymetro_translations`).
 
+pub mod columns;
 pub mod geopackage;
 pub mod i18n;
 pub mod services;
 pub mod styles;
 
+pub use columns::LayerColumns;
 pub use geopackage::{add_to_geopackage, replace_atomically, write_geopackage};
 
 use serde::Serialize;
@@ -34,6 +36,16 @@ impl Value {
             Value::Null
         } else {
             Value::Text(s.to_string())
+        }
+    }
+
+    /// The value as a layer stores it: `None` for NULL, which a number that
+    /// is not finite is too.
+    pub fn stored(&self) -> Option<&Value> {
+        match self {
+            Value::Null => None,
+            Value::Real(v) if !v.is_finite() => None,
+            value => Some(value),
         }
     }
 }
@@ -131,6 +143,34 @@ pub struct OutputLayer {
     pub rows: Vec<(Option<geo::Geometry<f64>>, Vec<Value>)>,
     /// Styles stored in the GeoPackage's `layer_styles` table.
     pub styles: Vec<styles::LayerStyle>,
+}
+
+impl OutputLayer {
+    /// Checks that every row has one value per field.
+    pub fn check_rows(&self) -> crate::Result<()> {
+        let fields = self.schema.fields.len();
+        match self.rows.iter().position(|(_, values)| values.len() != fields) {
+            None => Ok(()),
+            Some(n) => Err(crate::Error::input(
+                &self.schema.name,
+                None,
+                None,
+                format!("row {n} has {} values for {fields} fields", self.rows[n].1.len()),
+            )),
+        }
+    }
+
+    /// A row's geometry as the layer stores it (a polygon in a multipolygon
+    /// layer becomes a multipolygon), for GDAL.
+    pub fn stored_geometry(&self, geometry: &geo::Geometry<f64>) -> gdal::errors::Result<gdal::vector::Geometry> {
+        use gdal::vector::ToGdal;
+        match (self.geometry, geometry) {
+            (Some(GeometryKind::MultiPolygon), geo::Geometry::Polygon(p)) => {
+                geo::MultiPolygon(vec![p.clone()]).to_gdal()
+            }
+            _ => geometry.to_gdal(),
+        }
+    }
 }
 
 /// The geometry type of an output layer.

@@ -44,7 +44,7 @@ pub fn accessibility_arrays<'py>(
 }
 
 /// An array's elements, copied only when they are not contiguous.
-fn contiguous<'a, T: numpy::Element + Copy>(array: &'a PyReadonlyArray1<'_, T>) -> Cow<'a, [T]> {
+pub(super) fn contiguous<'a, T: numpy::Element + Copy>(array: &'a PyReadonlyArray1<'_, T>) -> Cow<'a, [T]> {
     array.as_slice().map_or_else(|_| Cow::Owned(array.as_array().to_vec()), Cow::Borrowed)
 }
 
@@ -63,5 +63,5 @@ pub fn accessibility_job<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let named =
         [("services", Some(&services)), ("demand", Some(&demand)), ("population_field", population_field.as_ref())];
-    run_job::<AccessibilityOptions, _>(py, &named, options, progress, run_accessibility)
+    run_job::<AccessibilityOptions, _>(py, &named, options, progress, |o, n, p| run_accessibility(o, n, p, None))
 }

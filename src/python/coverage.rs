@@ -32,7 +32,7 @@ pub fn coverage<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let named =
         [("services", Some(&services)), ("demand", Some(&demand)), ("population_field", population_field.as_ref())];
-    run_job::<CoverageOptions, _>(py, &named, options, progress, run_coverage)
+    run_job::<CoverageOptions, _>(py, &named, options, progress, |o, n, p| run_coverage(o, n, p, None))
 }
 
 /// Coverage over arrays in a metric CRS (straight-line cost model): per

@@ -1,8 +1,17 @@
-//! Layers handed over in memory ([`crate::memory_layer`]): geometry as WKB
-//! (e.g. `shapely.to_wkb`), attributes as columns.
+//! Layers handed over in memory, both ways: into a job
+//! ([`crate::memory_layer`]) and out of one ([`crate::output::LayerColumns`]),
+//! geometry as WKB (e.g. `shapely.to_wkb`, `shapely.from_wkb`), attributes
+//! as columns.
 
 use super::error::parameter;
+use super::options::run_job;
+use crate::jobs::{
+    run_accessibility, run_coverage, run_needs, run_siting, run_travel_areas, AccessibilityOptions, CoverageOptions,
+    NeedsOptions, SitingOptions, TravelAreasOptions,
+};
 use crate::memory_layer::Column;
+use crate::output::LayerColumns;
+use numpy::{IntoPyArray, PyArray1};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
 
@@ -109,4 +118,75 @@ pub fn memory_layer(
     }
     let layer = super::options::detached(py, || crate::memory_layer::memory_layer(name, crs, &geometries, &fields))?;
     Ok(MemoryLayer { inner: Some(layer) })
+}
+
+/// Runs a job (`coverage`, `accessibility`, `siting`, `travel_areas`,
+/// `needs`) with its options as keywords and returns `(report, layers)`:
+/// its layers in memory (see [`layer_objects`]), also written to `output`
+/// when that is given.
+#[pyfunction]
+#[pyo3(signature = (job, *, progress=None, **options))]
+pub fn job_layers<'py>(
+    py: Python<'py>,
+    job: &str,
+    progress: Option<Bound<'py, PyAny>>,
+    options: Option<Bound<'py, PyDict>>,
+) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyList>)> {
+    let mut taken = Vec::new();
+    let memory = Some(&mut taken);
+    let report = match job {
+        "coverage" => {
+            run_job::<CoverageOptions, _>(py, &[], options, progress, |o, n, p| run_coverage(o, n, p, memory))
+        }
+        "accessibility" => {
+            run_job::<AccessibilityOptions, _>(py, &[], options, progress, |o, n, p| run_accessibility(o, n, p, memory))
+        }
+        "siting" => run_job::<SitingOptions, _>(py, &[], options, progress, |o, n, p| run_siting(o, n, p, memory)),
+        "travel_areas" => {
+            run_job::<TravelAreasOptions, _>(py, &[], options, progress, |o, n, p| run_travel_areas(o, n, p, memory))
+        }
+        "needs" => run_job::<NeedsOptions, _>(py, &[], options, progress, |o, n, p| run_needs(o, n, p, memory)),
+        _ => {
+            Err(parameter("job", format!("'{job}' is not one of coverage, accessibility, siting, travel_areas, needs")))
+        }
+    }?;
+    Ok((report, layer_objects(py, taken)?))
+}
+
+/// Per layer a dict: `name`; `crs` (`EPSG:n`) and `wkb` (bytes or None per
+/// row), both None for a table without geometry; `columns` (name -> values:
+/// real numbers as a float64 array, NaN for null; integers as an int64
+/// array, or a float64 one with NaN when some are null; text as an object
+/// array of str or None: as GDAL's readers give them to pandas).
+fn layer_objects(py: Python<'_>, layers: Vec<LayerColumns>) -> PyResult<Bound<'_, PyList>> {
+    let objects = PyList::empty(py);
+    for layer in layers {
+        let object = PyDict::new(py);
+        object.set_item("name", &layer.name)?;
+        object.set_item("crs", layer.wkb.as_ref().map(|_| format!("EPSG:{}", layer.epsg)))?;
+        let wkb =
+            layer.wkb.map(|rows| rows.iter().map(|g| g.as_ref().map(|b| PyBytes::new(py, b))).collect::<Vec<_>>());
+        object.set_item("wkb", wkb)?;
+        let columns = PyDict::new(py);
+        for (name, column) in layer.columns {
+            match column {
+                Column::Real(values) => columns.set_item(name, values.into_pyarray(py))?,
+                Column::Integer(values) => match values.iter().copied().collect::<Option<Vec<i64>>>() {
+                    Some(complete) => columns.set_item(name, complete.into_pyarray(py))?,
+                    None => {
+                        let real: Vec<f64> = values.iter().map(|v| v.map_or(f64::NAN, |v| v as f64)).collect();
+                        columns.set_item(name, real.into_pyarray(py))?
+                    }
+                },
+                Column::Text(values) => {
+                    let objects: Vec<Py<PyAny>> =
+                        values.into_iter().map(|v| Ok(v.into_pyobject(py)?.unbind())).collect::<PyResult<_>>()?;
+                    columns.set_item(name, PyArray1::from_vec(py, objects))?
+                }
+            }
+        }
+        object.set_item("columns", columns)?;
+        objects.append(object)?;
+    }
+    Ok(objects)
 }

@@ -47,6 +47,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<index::FacilityIndex>()?;
     m.add_class::<layers::MemoryLayer>()?;
     m.add_function(wrap_pyfunction!(layers::memory_layer, m)?)?;
+    m.add_function(wrap_pyfunction!(layers::job_layers, m)?)?;
     m.add_function(wrap_pyfunction!(coverage::coverage, m)?)?;
     m.add_function(wrap_pyfunction!(coverage::coverage_arrays, m)?)?;
     m.add_function(wrap_pyfunction!(coverage::default_speed_m_s, m)?)?;

@@ -20,7 +20,7 @@ pub fn needs<'py>(
     options: Option<Bound<'py, PyDict>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let named = [("requests", Some(&requests)), ("services", Some(&services)), ("demand", Some(&demand))];
-    run_job::<NeedsOptions, _>(py, &named, options, progress, run_needs)
+    run_job::<NeedsOptions, _>(py, &named, options, progress, |o, n, p| run_needs(o, n, p, None))
 }
 
 /// The disclosure rule on a table of counts: returns `(counts, suppressed)`,

@@ -25,5 +25,5 @@ pub fn suggest_sites<'py>(
         ("population_field", population_field.as_ref()),
         ("category", category.as_ref()),
     ];
-    run_job::<SitingOptions, _>(py, &named, options, progress, run_siting)
+    run_job::<SitingOptions, _>(py, &named, options, progress, |o, n, p| run_siting(o, n, p, None))
 }

@@ -18,5 +18,5 @@ pub fn travel_areas<'py>(
     options: Option<Bound<'py, PyDict>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let named = [("services", Some(&services)), ("network", network.as_ref())];
-    run_job::<TravelAreasOptions, _>(py, &named, options, progress, run_travel_areas)
+    run_job::<TravelAreasOptions, _>(py, &named, options, progress, |o, n, p| run_travel_areas(o, n, p, None))
 }

@@ -12,6 +12,7 @@ import pytest
 
 gpd = pytest.importorskip("geopandas")
 pd = pytest.importorskip("pandas")
+shapely = pytest.importorskip("shapely")
 geo = pytest.importorskip("capacitymetro.geo")
 
 DATA = capacitymetro.DEMO_DATA
@@ -146,3 +147,71 @@ def test_memory_layers_leave_no_file_behind():
         _ = layer.path
     after = {p for p in Path(tempfile.gettempdir()).iterdir() if "capacitymetro" in p.name}
     assert after <= before
+
+
+def _desks_for_transit(folder: Path) -> Path:
+    desks = folder / "desks.csv"
+    desks.write_text("id,name,categories,lon,lat\nLIDO,Desk Lido,legal,12.3690,45.4160\n"
+                     "VE-X,Desk Rialto,legal;health,12.3358,45.4380\n")
+    return desks
+
+
+def _requests(folder: Path) -> Path:
+    from capacitymetro.synthetic import synthetic_requests
+    requests = folder / "requests.csv"
+    synthetic_requests(requests, n=1500, seed=4, start="2024-03-01", end="2025-06-30")
+    return requests
+
+
+FILES = dict(services=DATA / "services.csv", demand=DATA / "town_centres.csv")
+DEMAND = dict(population_field="population", id_field="istat_code", mode="car")
+#: Every job capacitymetro.geo runs: (job, its function writing a GeoPackage, options given the test's folder).
+JOBS = [
+    ("coverage", capacitymetro.coverage,
+     lambda tmp: dict(FILES, display_polygons=DATA / "municipalities.geojson", categories=CATEGORIES, **COMMON)),
+    ("coverage", capacitymetro.coverage, lambda tmp: dict(FILES, aggregate_by="source", categories=CATEGORIES, **DEMAND)),
+    ("accessibility", capacitymetro.accessibility,
+     lambda tmp: dict(FILES, aggregate_by="source", categories=CATEGORIES, method="e2sfca", **DEMAND)),
+    ("siting", capacitymetro.suggest_sites,
+     lambda tmp: dict(FILES, category="legal", new_sites=3, covered_within_minutes=20.0, **DEMAND)),
+    ("needs", capacitymetro._core.needs, lambda tmp: dict(FILES, requests=_requests(tmp), min_count=10, **DEMAND)),
+    ("travel_areas", capacitymetro.travel_areas,
+     lambda tmp: dict(services=_desks_for_transit(tmp), mode="transit", gtfs=[DATA / "actv_waterbus.zip"],
+                      service_date="2026-04-15", window_minutes=5, working_epsg=32633, time_bands_minutes=[15.0, 30.0],
+                      cell_m=250.0)),
+]
+
+
+@pytest.mark.parametrize("job, write, options", JOBS, ids=["coverage-polygons", "coverage-zones", "accessibility",
+                                                           "siting", "needs", "travel_areas"])
+def test_layers_in_memory_equal_the_layers_the_job_writes(tmp_path, job, write, options):
+    """The oracle: the same job's GeoPackage, read back with GeoPandas. The
+    layers handed over in memory have the same names, columns, dtypes,
+    values, geometries and CRS."""
+    given = options(tmp_path)
+    report = write(output=tmp_path / "out.gpkg", **given)
+    files = {name: gpd.read_file(tmp_path / "out.gpkg", layer=name) for name in report["layers"]}
+    memory, memory_report = geo.run_job_gdf(job, crs="working", with_report=True, **given)
+    assert list(memory) == list(files) == memory_report["layers"]
+    assert any(len(frame) for frame in files.values() if isinstance(frame, gpd.GeoDataFrame)), "geometries to compare"
+    for name, expected in files.items():
+        got = memory[name]
+        assert type(got) is type(expected), name
+        assert list(got.columns) == list(expected.columns), name
+        attributes = [c for c in expected.columns if c != "geometry"]
+        pd.testing.assert_frame_equal(pd.DataFrame(got[attributes]), pd.DataFrame(expected[attributes]),
+                                      check_dtype=True, rtol=1e-9, atol=0.0, obj=name)
+        if isinstance(expected, gpd.GeoDataFrame):
+            assert got.crs == expected.crs, name
+            missing = expected.geometry.isna().to_numpy()
+            np.testing.assert_array_equal(got.geometry.isna().to_numpy(), missing)
+            same = shapely.equals_exact(got.geometry.values[~missing], expected.geometry.values[~missing], tolerance=1e-9)
+            assert same.all(), name
+    # the memory path wrote nothing beside the oracle's file
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".gpkg") == ["out.gpkg"]
+
+
+def test_a_job_without_layers_is_refused_by_name():
+    for job in ("bogus", "web_data"):
+        with pytest.raises(capacitymetro.InputError, match=f"'{job}' is not one of coverage, accessibility"):
+            geo.run_job_gdf(job, services=DATA / "services.csv")
