@@ -1,13 +1,14 @@
 """MCLP, LSCP and p-median, solved exactly: capacitymetro (HiGHS, from a
-greedy plus interchange start) vs spopt 0.7.0 (PuLP + CBC), same cost
-matrices, in the same run, one run each. Instances: 2,000 demand points x
-200 candidates (random, seeded; costs are straight-line metres) and spopt's
-San Francisco case (205 tracts x 16 stores, network metres). On the random
-case the p-median is capped at the cut-off, as a planner bounds a trip: a
-unit farther than it from every site counts at the cut-off (spopt gets the
-matrix min(cost, cut-off), the same problem). spopt 0.8.0
-needs Python 3.12; 0.7.0 has the same models. Writes
-benchmarks/results-location.md."""
+greedy plus interchange start; small MCLP and p-median problems, such as
+San Francisco's 4 of 16 stores, by trying every set of sites instead) vs
+spopt 0.7.0 (PuLP + CBC), same cost matrices, in the same run, one run
+each. Instances: 2,000 demand points x 200 candidates (random, seeded;
+costs are straight-line metres) and spopt's San Francisco case (205 tracts
+x 16 stores, network metres). On the random case the p-median is capped at
+the cut-off, as a planner bounds a trip: a unit farther than it from every
+site counts at the cut-off (spopt gets the matrix min(cost, cut-off), the
+same problem). spopt 0.8.0 needs Python 3.12; 0.7.0 has the same models.
+Writes benchmarks/results-location.md."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 //! Wrapper of the location models ([`crate::location`]) over a cost table.
 
+use super::accessibility::contiguous;
 use super::options::{detached, report};
 use crate::error::Error;
 use crate::location::{solve, Instance, LocationModel, LocationOptions};
@@ -35,13 +36,19 @@ pub fn location_arrays<'py>(
     let model: LocationModel = serde_json::from_value(serde_json::Value::from(model)).map_err(|_| {
         super::error::parameter("model", format!("'{model}' is not one of {}", LocationModel::NAMES.join(", ")))
     })?;
-    let options = LocationOptions { model, new_sites, cutoff_s, unreached_cost_s, exact, time_limit_s };
-    let (i, f, c) = (demand_index.as_array(), facility_index.as_array(), cost_s.as_array());
+    let options = LocationOptions {
+        model,
+        new_sites,
+        cutoff_s,
+        unreached_cost_s,
+        exact,
+        time_limit_s,
+        ..LocationOptions::default()
+    };
+    let (i, f, c) = (contiguous(&demand_index), contiguous(&facility_index), contiguous(&cost_s));
     let weights = weights.as_array().to_vec();
     let capacity = capacity.map(|c| c.as_array().to_vec());
-    let columns = (i.to_vec(), f.to_vec(), c.to_vec());
-    let solution = detached(py, move || {
-        let (i, f, c) = columns;
+    let solution = detached(py, || {
         if i.len() != f.len() || i.len() != c.len() {
             return Err(Error::parameter(
                 "cost_s",
@@ -49,7 +56,7 @@ pub fn location_arrays<'py>(
             ));
         }
         let mut pairs = vec![Vec::new(); weights.len()];
-        for (k, ((&d, &s), &cost)) in i.iter().zip(&f).zip(&c).enumerate() {
+        for (k, ((&d, &s), &cost)) in i.iter().zip(f.iter()).zip(c.iter()).enumerate() {
             let unit = usize::try_from(d).ok().filter(|&d| d < weights.len());
             let facility = u32::try_from(s).ok().filter(|&s| (s as usize) < candidates + existing);
             match (unit, facility) {
