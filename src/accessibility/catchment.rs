@@ -108,8 +108,30 @@ pub fn floating_catchment<P: PairTable>(
             0.0
         }
     };
-    let weighted_demand =
-        scatter_sum(pairs, matrix.services, |p| p.service as usize, |k, p| demand[p.demand as usize] * used(k, p));
+    let weighted_demand = if matrix.unchecked() && matrix.services > 0 {
+        // checked as read: a bad pair adds 0 to service 0 and is reported after the pass
+        let bad = std::sync::atomic::AtomicBool::new(false);
+        let sums = scatter_sum(
+            pairs,
+            matrix.services,
+            |p| if matrix.is_usable(p) { p.service as usize } else { 0 },
+            |k, p| {
+                if matrix.is_usable(p) {
+                    demand[p.demand as usize] * used(k, p)
+                } else {
+                    bad.store(true, std::sync::atomic::Ordering::Relaxed);
+                    0.0
+                }
+            },
+        );
+        if bad.into_inner() {
+            matrix.check()?;
+        }
+        sums
+    } else {
+        matrix.check()?;
+        scatter_sum(pairs, matrix.services, |p| p.service as usize, |k, p| demand[p.demand as usize] * used(k, p))
+    };
     let ratio: Vec<f64> =
         supply.iter().zip(&weighted_demand).map(|(s, d)| if *d > 0.0 { s / d } else { 0.0 }).collect();
     let access =

@@ -19,6 +19,8 @@ pub fn three_sfca<P: PairTable>(
     max_cost_s: f64,
 ) -> Result<Catchment> {
     let decay = decay.clone().validated()?;
+    // the selection weights read every pair before the catchment's own pass
+    matrix.check()?;
     let pairs = &matrix.pairs;
     let w: Vec<f64> = (0..pairs.count()).into_par_iter().map(|k| decay.weight(pairs.pair(k).cost_s)).collect();
     let total = scatter_sum(pairs, matrix.demands, |p| p.demand as usize, |k, _| w[k]);
