@@ -88,6 +88,8 @@ pub struct SitingSolution {
     pub model: LocationModel,
     pub method: Method,
     pub proven_optimal: bool,
+    /// Proven by trying every set of sites (small problems), not by HiGHS.
+    pub enumerated: bool,
     /// Relative MIP gap when the time limit stopped HiGHS.
     pub mip_gap: Option<f64>,
     pub solve_time_s: f64,
@@ -224,6 +226,7 @@ pub fn run_siting(
                     model: found.model,
                     method: found.method,
                     proven_optimal: found.proven_optimal,
+                    enumerated: found.enumerated,
                     mip_gap: found.mip_gap,
                     solve_time_s: found.solve_time_s,
                     objective: in_report_units(options.model, found.objective),
@@ -318,10 +321,23 @@ fn solution_text(solution: &SitingSolution, english: bool) -> String {
     let (objective, heuristic) = (value(solution.objective), value(solution.heuristic_objective));
     let (time_s, gap) = (solution.solve_time_s, 100.0 * solution.mip_gap.unwrap_or(f64::NAN));
     match (solution.method, english) {
+        (Method::Exact, false) if solution.enumerated => format!(
+            "Ottimo dimostrato: {objective} (provate tutte le combinazioni di sedi, {time_s:.1} s; euristica: {heuristic})."
+        ),
+        (Method::Exact, true) if solution.enumerated => {
+            format!("Proven optimal: {objective} (every set of sites tried, {time_s:.1} s; heuristic: {heuristic}).")
+        }
         (Method::Exact, false) => {
             format!("Ottimo dimostrato: {objective} (HiGHS, {time_s:.1} s; euristica: {heuristic}).")
         }
         (Method::Exact, true) => format!("Proven optimal: {objective} (HiGHS, {time_s:.1} s; heuristic: {heuristic})."),
+        // stopped before HiGHS had a bound: no gap to give
+        (Method::TimeLimit, false) if !gap.is_finite() => {
+            format!("Limite di tempo raggiunto, gap non ancora noto: {objective} (euristica: {heuristic}).")
+        }
+        (Method::TimeLimit, true) if !gap.is_finite() => {
+            format!("Time limit reached, no gap known yet: {objective} (heuristic: {heuristic}).")
+        }
         (Method::TimeLimit, false) => {
             format!("Limite di tempo raggiunto: {objective}, gap {gap:.2} % (euristica: {heuristic}).")
         }

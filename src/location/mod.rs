@@ -132,6 +132,8 @@ pub struct Solution {
     pub objective: f64,
     pub method: Method,
     pub proven_optimal: bool,
+    /// Proven by trying every set of sites ([`enumeration`]), not by HiGHS.
+    pub enumerated: bool,
     /// HiGHS's relative MIP gap when it stopped early; 0 when proven optimal.
     pub mip_gap: Option<f64>,
     pub solve_time_s: f64,
@@ -264,6 +266,7 @@ pub fn solve(instance: &Instance, options: &LocationOptions) -> Result<Solution>
         objective: heuristic_objective,
         method: Method::Heuristic,
         proven_optimal: false,
+        enumerated: false,
         mip_gap: None,
         solve_time_s: 0.0,
         heuristic_sites,
@@ -275,6 +278,7 @@ pub fn solve(instance: &Instance, options: &LocationOptions) -> Result<Solution>
         solution.objective = instance.objective(options, &sites);
         solution.sites = sites;
         solution.proven_optimal = true;
+        solution.enumerated = true;
         solution.mip_gap = Some(0.0);
         solution.method = Method::Exact;
     } else if options.exact {
