@@ -182,9 +182,8 @@ def transit_times(
     destination, the ``percentile`` over the window, nearest rank)."""
 
 def job_specs() -> list[dict[str, Any]]:
-    """Every job (``coverage``, ``travel_areas``, ``accessibility``,
-    ``siting``, ``network_build``) with its title, help (English and
-    Italian) and parameters: name, kind, default, required, unit, choices,
+    """Every job, in the order menus list them, with its name, title, help
+    (English and Italian) and parameters: name, kind, default, required, unit, choices,
     parent layer of a field, geometry of a layer, limits, advanced flag,
     help in English and Italian. The one definition the CLI and the QGIS
     plugin are made from."""

@@ -28,6 +28,24 @@ DEMO_MAPS = [
     ("gaps.png", "Carenze di servizio, aiuto legale / Service gaps, legal help", [("accessibility", "legal_gap_score")]),
 ]
 
+#: PyQGIS that every script gets: a style stored in the GeoPackage's
+#: ``layer_styles``, found by its name or description, put on its layer.
+STORED_STYLE = r'''
+def apply_stored_style(layer, key, by="name"):
+    from qgis.PyQt.QtXml import QDomDocument
+    count, ids, names, descriptions, error = layer.listStylesInDatabase()
+    keys = names if by == "name" else descriptions
+    if key not in keys:
+        raise SystemExit(f"{layer.name()}: no stored style with {by} {key}")
+    qml, error = layer.getStyleFromDatabase(ids[keys.index(key)])
+    document = QDomDocument()
+    document.setContent(qml)
+    ok, message = layer.importNamedStyle(document)
+    if not ok:
+        raise SystemExit(f"{layer.name()}: {message}")
+    return names[keys.index(key)]
+'''
+
 SCRIPT = r'''
 import json, sys
 from qgis.core import (QgsApplication, QgsProject, QgsVectorLayer, QgsPrintLayout, QgsLayoutItemMap,
@@ -80,19 +98,9 @@ for file_name, title, layers in job["maps"]:
                                                 "outline_width": "0.2"})
             layer.setRenderer(QgsSingleSymbolRenderer(symbol))
         elif style:
-            # the styles stored in layer_styles: load the one drawing this field (its description)
-            count, ids, names, descriptions, error = layer.listStylesInDatabase()
-            if style not in descriptions:
-                raise SystemExit(f"{name}: no style of field {style}")
-            qml, error = layer.getStyleFromDatabase(ids[descriptions.index(style)])
-            # the legend says what the layer shows, category and measure on lines of their own
-            layer.setName(names[descriptions.index(style)].replace(": ", ":/"))
-            from qgis.PyQt.QtXml import QDomDocument
-            document = QDomDocument()
-            document.setContent(qml)
-            ok, message = layer.importNamedStyle(document)
-            if not ok:
-                raise SystemExit(f"{name}: {message}")
+            # the stored style drawing this field (its description); the legend says what the
+            # layer shows, category and measure on lines of their own
+            layer.setName(apply_stored_style(layer, style, by="description").replace(": ", ":/"))
         project.addMapLayer(layer)
         loaded.append(layer)
     layout = QgsPrintLayout(project)
@@ -175,12 +183,12 @@ def qgis_available() -> bool:
 def run_pyqgis(script: str, job: dict, timeout: int = 600) -> subprocess.CompletedProcess:
     """Runs ``script`` in QGIS's Python, headless, with a scratch profile and
     ``job`` as JSON on its standard input (a job may be longer than a
-    command-line argument can be)."""
+    command-line argument can be); ``apply_stored_style`` is defined for it."""
     with tempfile.TemporaryDirectory() as profile:
         env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QGIS_CUSTOM_CONFIG_PATH=profile)
         env.pop("PYTHONPATH", None)  # this package's Python, not QGIS's
-        return subprocess.run([QGIS_PYTHON, "-c", script], input=json.dumps(job), capture_output=True, text=True,
-                              env=env, timeout=timeout)
+        return subprocess.run([QGIS_PYTHON, "-c", STORED_STYLE + script], input=json.dumps(job), capture_output=True,
+                              text=True, env=env, timeout=timeout)
 
 
 def render_maps(gpkg: str | Path, out_dir: str | Path, maps=None, attribution: str = "",

@@ -30,7 +30,6 @@ SCRIPT = r'''
 import json, os, sys
 from qgis.core import (QgsApplication, QgsProject, QgsVectorLayer, QgsCoordinateReferenceSystem,
                        QgsMapLayerServerProperties)
-from qgis.PyQt.QtXml import QDomDocument
 job = json.load(sys.stdin)
 app = QgsApplication([], False)
 app.initQgis()
@@ -43,15 +42,7 @@ for spec in job["projects"]:
         if not layer.isValid():
             raise SystemExit(f"no layer {name}")
         if name in spec["styles"]:  # the stored style with its legend in the project's language
-            count, ids, names, descriptions, error = layer.listStylesInDatabase()
-            if spec["styles"][name] not in names:
-                raise SystemExit(f"{name}: no style {spec['styles'][name]}")
-            qml, error = layer.getStyleFromDatabase(ids[names.index(spec["styles"][name])])
-            document = QDomDocument()
-            document.setContent(qml)
-            ok, message = layer.importNamedStyle(document)
-            if not ok:
-                raise SystemExit(f"{name}: {message}")
+            apply_stored_style(layer, spec["styles"][name])
         layer.setShortName(name)
         layer.setTitle(spec["titles"][name])
         layer.setAbstract(spec["abstracts"][name])
