@@ -69,14 +69,20 @@ fn schema_rows(path: &std::path::Path, sql: &str) -> Vec<(String, String)> {
     rows
 }
 
-#[test]
-fn a_coverage_job_stores_its_schema_and_granularity() {
-    let folder = tempfile::tempdir().unwrap();
+/// Coverage of legal help from the demo desks to the town centres, with no output yet.
+fn legal_help_at_town_centres() -> CoverageOptions {
     let mut options = CoverageOptions::default();
     options.services.services = Some(data("services.csv"));
     options.demand.demand = Some(data("town_centres.csv"));
     options.demand.id_field = Some("istat_code".into());
     options.categories = vec!["legal".into()];
+    options
+}
+
+#[test]
+fn a_coverage_job_stores_its_schema_and_granularity() {
+    let folder = tempfile::tempdir().unwrap();
+    let mut options = legal_help_at_town_centres();
     options.output.output = Some(folder.path().join("units.gpkg"));
     let report = run_coverage(&options, None, &Silent, None).unwrap();
     assert_eq!(report.layers, ["services", "coverage", "summary"]);
@@ -109,11 +115,7 @@ fn a_coverage_job_stores_its_schema_and_granularity() {
 #[test]
 fn layers_are_built_only_when_taken_and_memory_holds_what_the_file_holds() {
     let folder = tempfile::tempdir().unwrap();
-    let mut options = CoverageOptions::default();
-    options.services.services = Some(data("services.csv"));
-    options.demand.demand = Some(data("town_centres.csv"));
-    options.demand.id_field = Some("istat_code".into());
-    options.categories = vec!["legal".into()];
+    let mut options = legal_help_at_town_centres();
     assert!(run_coverage(&options, None, &Silent, None).unwrap().layers.is_empty());
     let mut taken = Vec::new();
     let report = run_coverage(&options, None, &Silent, Some(&mut taken)).unwrap();
