@@ -338,7 +338,7 @@ def test_new_data_is_a_revision_of_the_first(results, tmp_path):
         _texts(parsed(record["file"]), "//gmd:citation/*/gmd:date/*/gmd:dateType/*/@codeListValue"),
         _texts(parsed(record["file"]), "//gmd:citation/*/gmd:date/*/gmd:date/gco:Date/text()"))}
     assert dates["revision"] == "2099-01-02" and dates["creation"] != "2099-01-02"
-    assert any("no --wms-url" in w for w in later["warnings"])
+    assert any("no public WMS URL" in w for w in later["warnings"])
 
 
 # --------------------------------------------------------------------------- 3: what is missing is caught
@@ -424,12 +424,12 @@ def test_bad_layers_are_named_with_their_field(results, tmp_path, sql, message):
 
 
 @pytest.mark.parametrize("changes, message", [
-    ({"ipa": "cm:ve"}, "iPA code 'cm:ve'"),
-    ({"ipa": ""}, "iPA code ''"),
-    ({"contact_email": None}, "--contact-email"),
-    ({"licence": "GPL"}, "licence 'GPL'"),
-    ({"wms_url": "ftp://x"}, "--wms-url 'ftp://x'"),
-    ({"records_url": "records"}, "--records-url 'records'"),
+    ({"ipa": "cm:ve"}, "iPA code (ipa) 'cm:ve'"),
+    ({"ipa": ""}, "iPA code (ipa) ''"),
+    ({"contact_email": None}, "(contact_email)"),
+    ({"licence": "GPL"}, "licence (licence) 'GPL'"),
+    ({"wms_url": "ftp://x"}, "public WMS URL (wms_url) 'ftp://x'"),
+    ({"records_url": "records"}, "public URL of the records (records_url) 'records'"),
 ])
 def test_bad_options_are_refused(results, tmp_path, changes, message):
     with pytest.raises(PublishError, match=re.escape(message)):

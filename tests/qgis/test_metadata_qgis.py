@@ -63,14 +63,14 @@ def test_write_metadata_takes_a_layer_source(qgis, results, tmp_path):
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert (tmp_path / "rndt" / "dataset-municipalities.xml").exists()
     assert not (tmp_path / "rndt" / "service-wms.xml").exists()
-    assert "no --wms-url" in done.stdout + done.stderr  # the function's warnings reach the log
+    assert "no public WMS URL" in done.stdout + done.stderr  # the function's warnings reach the log
 
 
 @pytest.mark.parametrize("changes, message", [
     ({"IPA": None}, "IPA"),
     ({"IPA": " "}, "iPA code of the administration is required"),
-    ({"IPA": "c:l736"}, "iPA code 'c:l736'"),
-    ({"CONTACT_EMAIL": "nobody"}, "contact e-mail 'nobody'"),
+    ({"IPA": "c:l736"}, "iPA code (ipa) 'c:l736'"),
+    ({"CONTACT_EMAIL": "nobody"}, "e-mail of the point of contact (contact_email) 'nobody'"),
     ({"WMS_URL": "maps.example.org"}, "is not an http(s) URL"),
 ])
 def test_write_metadata_refuses_bad_options(qgis, results, tmp_path, changes, message):

@@ -137,22 +137,24 @@ class MetadataOptions:
 
     def check(self) -> None:
         if not IPA.fullmatch(self.ipa or ""):
-            raise PublishError(f"iPA code '{self.ipa}' (--ipa): letters, digits and '_', e.g. c_l736, without ':'")
+            raise PublishError(f"iPA code (ipa) '{self.ipa}': letters, digits and '_', e.g. c_l736, without ':'")
         if not EMAIL.fullmatch(self.contact_email or ""):
-            raise PublishError(f"contact e-mail '{self.contact_email or ''}' (--contact-email): RNDT requires the "
+            raise PublishError(f"e-mail of the point of contact (contact_email) '{self.contact_email or ''}': RNDT "
+                               "requires the "
                                "e-mail address of the point of contact")
         if not (self.organisation or "").strip():
-            raise PublishError("organisation (--organisation): RNDT requires the name of the responsible organisation")
+            raise PublishError("responsible organisation (organisation): RNDT requires the name of the responsible organisation")
         if self.licence not in LICENCES:
-            raise PublishError(f"licence '{self.licence}' (--licence): one of {', '.join(LICENCES)}")
-        for name, url in (("--wms-url", self.wms_url), ("--records-url", self.records_url)):
+            raise PublishError(f"licence (licence) '{self.licence}': one of {', '.join(LICENCES)}")
+        for name, url in (("public WMS URL (wms_url)", self.wms_url),
+                          ("public URL of the records (records_url)", self.records_url)):
             parts = urllib.parse.urlsplit(url or "")
             if url is not None and (parts.scheme not in ("http", "https") or not parts.netloc):
                 raise PublishError(f"{name} '{url}' is not an http(s) URL")
         if not (isinstance(self.scale, int) and self.scale > 0):
-            raise PublishError(f"scale {self.scale!r} (--scale): the denominator of the equivalent scale, a whole number > 0")
+            raise PublishError(f"scale (scale) {self.scale!r}: the denominator of the equivalent scale, a whole number > 0")
         if not (self.positional_accuracy_m > 0):
-            raise PublishError(f"positional accuracy {self.positional_accuracy_m!r}: metres, > 0")
+            raise PublishError(f"positional accuracy (positional_accuracy_m) {self.positional_accuracy_m!r}: metres, > 0")
 
 
 def local_id(results: str | Path, layer: str) -> str:
@@ -596,7 +598,7 @@ def write_metadata(results: str | Path, out_dir: str | Path, options: MetadataOp
     today = options.today.isoformat()
     warnings = []
     if not options.records_url:
-        warnings.append(f"no --records-url: the records are linked by their local addresses ({base}/...); give the "
+        warnings.append(f"no public URL of the records (records_url): they are linked by their local addresses ({base}/...); give the "
                         "public URL their folder will be served at")
     records, datasets = [], []
     for layer in described:
@@ -620,6 +622,6 @@ def write_metadata(results: str | Path, out_dir: str | Path, options: MetadataOp
         records.append({"kind": "service", "layer": None, "file": str(path), "url": f"{base}/{SERVICE_FILE}",
                         "file_identifier": f"{options.ipa}:{service_id(options.wms_url)}", "changed": changed})
     else:
-        warnings.append("no --wms-url: no service record, and the dataset records have no online resource (RNDT "
+        warnings.append("no public WMS URL (wms_url): no service record, and the dataset records have no online resource (RNDT "
                         "requires one)")
     return {"records": records, "warnings": warnings, "out_dir": str(out_dir)}
