@@ -1,14 +1,15 @@
 """MCLP, LSCP and p-median, solved exactly: capacitymetro (HiGHS, from a
 greedy plus interchange start; small MCLP and p-median problems, such as
 San Francisco's 4 of 16 stores, by trying every set of sites instead) vs
-spopt 0.7.0 (PuLP + CBC), same cost matrices, in the same run, one run
-each. Instances: 2,000 demand points x 200 candidates (random, seeded;
-costs are straight-line metres) and spopt's San Francisco case (205 tracts
-x 16 stores, network metres). On the random case the p-median is capped at
-the cut-off, as a planner bounds a trip: a unit farther than it from every
-site counts at the cut-off (spopt gets the matrix min(cost, cut-off), the
-same problem). spopt 0.8.0 needs Python 3.12; 0.7.0 has the same models.
-Writes benchmarks/results-location.md."""
+spopt 0.7.0 (PuLP + CBC), same cost matrices, in the same run, the best of
+three runs where one takes under 10 s (else one run). Instances: 2,000
+demand points x 200 candidates (random, seeded; costs are straight-line
+metres) and spopt's San Francisco case (205 tracts x 16 stores, network
+metres). On the random case the p-median is capped at the cut-off, as a
+planner bounds a trip: a unit farther than it from every site counts at
+the cut-off (spopt gets the matrix min(cost, cut-off), the same problem).
+spopt 0.8.0 needs Python 3.12; 0.7.0 has the same models. Writes
+benchmarks/results-location.md."""
 
 from __future__ import annotations
 
@@ -104,6 +105,19 @@ def spopt(cost, weights, model, p, cutoff):
     return answer
 
 
+#: a run shorter than this is repeated (milliseconds are as much noise as signal)
+SHORT_S = 10.0
+RUNS = 3
+
+
+def timed(solve, *args):
+    """The first run's answer, with the best time of `RUNS` runs when the first is short."""
+    first = solve(*args)
+    if first[0] >= SHORT_S:
+        return first
+    return (min([first[0]] + [solve(*args)[0] for _ in range(RUNS - 1)]), *first[1:])
+
+
 def main() -> None:
     cases = [("random 2,000 x 200", *random_case(), 10, {"mclp": 3000.0, "lscp": 3000.0, "pmedian": 5000.0})]
     if (SF_DATA / "SF_demand_205_centroid_uniform_weight.csv").exists():
@@ -115,17 +129,18 @@ def main() -> None:
              "| heuristic | proven |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     for name, cost, weights, p, cutoffs in cases:
         for model, cutoff in cutoffs.items():
-            ours_s, ours_value, proven, heuristic = ours(cost, weights, model, p, cutoff)
-            spopt_s, spopt_value, spopt_proven = spopt(cost, weights, model, p, cutoff)
+            ours_s, ours_value, proven, heuristic = timed(ours, cost, weights, model, p, cutoff)
+            spopt_s, spopt_value, spopt_proven = timed(spopt, cost, weights, model, p, cutoff)
             spopt_note = "" if spopt_proven else f" (stopped at {SPOPT_LIMIT_S} s, not proven)"
             spopt_text = "no answer" if spopt_value is None else f"{spopt_value:,.1f}"
-            line = (f"| {name} | {model} | {p if model != 'lscp' else '-'} | {cutoff:,.0f} | {ours_s:.2f} | "
-                    f"{spopt_s:.2f}{spopt_note} | {'>= ' if not spopt_proven else ''}{spopt_s / ours_s:.1f}x | "
+            line = (f"| {name} | {model} | {p if model != 'lscp' else '-'} | {cutoff:,.0f} | {ours_s:.4f} | "
+                    f"{spopt_s:.3f}{spopt_note} | {'>= ' if not spopt_proven else ''}{spopt_s / ours_s:.1f}x | "
                     f"{ours_value:,.1f} | {spopt_text} | {heuristic:,.1f} | {proven} |")
             print(line, flush=True)
             lines.append(line)
     lines += ["", "Objective: population covered (MCLP), sites (LSCP), population x metres (p-median). "
-              "Ratio: spopt's time over capacitymetro's (model building included for both)."]
+              "Ratio: spopt's time over capacitymetro's (model building included for both; the best of "
+              f"{RUNS} runs where one takes under {SHORT_S:.0f} s)."]
     (HERE / "results-location.md").write_text("\n".join(lines) + "\n")
 
 
