@@ -274,7 +274,7 @@ pub fn solve(instance: &Instance, options: &LocationOptions) -> Result<Solution>
         served: Vec::new(),
         unreachable_weight: instance.unreachable_weight(options),
     };
-    if let Some(sites) = enumeration::solve(instance, options).filter(|_| options.exact) {
+    if let Some(sites) = options.exact.then(|| enumeration::solve(instance, options)).flatten() {
         solution.objective = instance.objective(options, &sites);
         solution.sites = sites;
         solution.proven_optimal = true;
