@@ -119,6 +119,9 @@ fn check_model(model: LocationModel, seeds: u64) {
         let best = brute_force(&instance, &options);
         assert!(solution.proven_optimal, "{model:?} seed {seed}: not proven optimal");
         assert_eq!(solution.method, Method::Exact);
+        // small MCLP and p-median problems take the enumeration unless it is off
+        let enumerable = matches!(model, LocationModel::Mclp | LocationModel::PMedian) && enumeration_limit > 0;
+        assert_eq!(solution.enumerated, enumerable, "{model:?} seed {seed}: enumerated");
         assert!(close(solution.objective, best), "{model:?} seed {seed}: {} vs brute force {best}", solution.objective);
         if model != LocationModel::Lscp {
             assert_eq!(solution.sites.len(), options.new_sites, "{model:?} seed {seed}");
